@@ -1,0 +1,117 @@
+/**
+ * Helm values for Envoy Gateway and AI Gateway from ONE gRPC size knob. Envoy Gateway sends every
+ * translation to the AI Gateway extension server as one unary gRPC message that grows with the route
+ * count; both the sender's limit and the receiver's must be raised together or the larger default (4 MiB)
+ * still fails. Everything that installs the two charts (the CLI, Pulumi, the local controllers) reads
+ * its values here.
+ */
+
+export const DEFAULT_GRPC_MAX_MESSAGE_SIZE = '25Mi';
+/** gRPC's own default; a lower limit would only break sooner. */
+export const MIN_GRPC_MESSAGE_BYTES = 4 * 1024 * 1024;
+export const MAX_GRPC_MESSAGE_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** Namespace, Service and port of the AI Gateway extension server (the AI Gateway chart's fixed names). */
+export const AI_GATEWAY_NAMESPACE = 'envoy-ai-gateway-system';
+export const AI_GATEWAY_CONTROLLER_SERVICE = 'ai-gateway-controller';
+export const EXTENSION_SERVER_PORT = 1063;
+export const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
+
+const SUFFIX_BYTES: Record<string, number> = {
+  '': 1,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+};
+const QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+
+/** The one knob, as a Kubernetes quantity and as bytes. */
+export interface GrpcMessageLimit {
+  /** As given, e.g. "25Mi": Envoy Gateway's `extensionManager.maxMessageSize` takes a quantity. */
+  readonly quantity: string;
+  /** In bytes, e.g. 26214400: AI Gateway's `--maxRecvMsgSize` takes a byte count. */
+  readonly bytes: number;
+}
+
+/** Thrown for a malformed or out-of-range knob; the message says what is allowed. */
+export class HelmValuesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HelmValuesError';
+  }
+}
+
+/** Parses and range-checks the gRPC size knob (e.g. "25Mi", "26214400", "1Gi"). */
+export function parseGrpcMessageLimit(quantity: string = DEFAULT_GRPC_MAX_MESSAGE_SIZE): GrpcMessageLimit {
+  const match = QUANTITY.exec(String(quantity).trim());
+  const allowed = 'an integer number of bytes as a Kubernetes quantity, e.g. "25Mi", "64Mi" or "26214400", from 4Mi to 2Gi';
+  if (!match) throw new HelmValuesError(`grpcMaxMessageSize: got ${JSON.stringify(quantity)}; allowed: ${allowed}`);
+  const bytes = Number(match[1]) * SUFFIX_BYTES[match[2] ?? ''];
+  if (!Number.isSafeInteger(bytes)) {
+    throw new HelmValuesError(`grpcMaxMessageSize: ${quantity} is ${bytes} bytes, not a whole number; allowed: ${allowed}`);
+  }
+  if (bytes < MIN_GRPC_MESSAGE_BYTES || bytes > MAX_GRPC_MESSAGE_BYTES) {
+    throw new HelmValuesError(`grpcMaxMessageSize: ${quantity} is ${bytes} bytes, outside 4Mi (4194304) … 2Gi (2147483648)`);
+  }
+  return { quantity: String(quantity).trim(), bytes };
+}
+
+export interface HelmValuesOptions {
+  /** The gRPC size knob for the extension call, both sides. @default "25Mi" */
+  readonly grpcMaxMessageSize?: string;
+}
+
+/** Values for both charts plus the parsed knob, so callers can report the effective limits. */
+export interface HelmValues {
+  readonly grpc: GrpcMessageLimit;
+  /** For `oci://docker.io/envoyproxy/gateway-helm` (release namespace envoy-gateway-system). */
+  readonly envoyGateway: Record<string, unknown>;
+  /** For `oci://docker.io/envoyproxy/ai-gateway-helm` (release namespace envoy-ai-gateway-system). */
+  readonly aiGateway: Record<string, unknown>;
+}
+
+/** What AI Gateway needs from Envoy Gateway, plus the sender's message limit. */
+export function envoyGatewayValues(grpc: GrpcMessageLimit): Record<string, unknown> {
+  const includeAll = { includeAll: true };
+  return {
+    config: {
+      envoyGateway: {
+        gateway: { controllerName: 'gateway.envoyproxy.io/gatewayclass-controller' },
+        logging: { level: { default: 'info' } },
+        provider: { type: 'Kubernetes' },
+        // AIServiceBackend references Envoy Gateway Backends, which are off unless enabled.
+        extensionApis: { enableEnvoyPatchPolicy: true, enableBackend: true },
+        extensionManager: {
+          maxMessageSize: grpc.quantity,
+          hooks: {
+            xdsTranslator: {
+              translation: { listener: includeAll, route: includeAll, cluster: includeAll, secret: includeAll },
+              post: ['Translation', 'Cluster', 'Route'],
+            },
+          },
+          service: {
+            fqdn: {
+              hostname: `${AI_GATEWAY_CONTROLLER_SERVICE}.${AI_GATEWAY_NAMESPACE}.svc.cluster.local`,
+              port: EXTENSION_SERVER_PORT,
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** The receiver's limit: the chart renders it as the controller flag `--maxRecvMsgSize`. */
+export function aiGatewayValues(grpc: GrpcMessageLimit): Record<string, unknown> {
+  return { controller: { maxRecvMsgSize: String(grpc.bytes) } };
+}
+
+export function helmValues(options: HelmValuesOptions = {}): HelmValues {
+  const grpc = parseGrpcMessageLimit(options.grpcMaxMessageSize);
+  return { grpc, envoyGateway: envoyGatewayValues(grpc), aiGateway: aiGatewayValues(grpc) };
+}

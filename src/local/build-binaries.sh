@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# Builds pinned control-plane binaries (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, kwok) from the Go module proxy into
+# a cache outside the repo. The only network this project can rely on is the
+# package registries, so release tarballs are not an option: everything is
+# compiled from module sources. Idempotent: a binary that is already present
+# and reports the expected version is not rebuilt.
+#
+# Usage:
+#   src/local/build-binaries.sh [--only etcd,kube-apiserver,...] [--print-paths]
+#
+#   --only LIST     comma-separated subset of: etcd, kube-apiserver,
+#                   kube-controller-manager, kube-scheduler, kwok
+#   --print-paths   print "name=path" lines for the selected binaries and exit
+#                   (no build, no Go needed; the files may not exist yet)
+#
+# Environment:
+#   AIGW_SCALE_CACHE    cache root (default: $HOME/.cache/aigw-scale)
+#   ETCD_VERSION        default v3.6.16
+#   KUBERNETES_VERSION  default v1.36.3 (apiserver, controller-manager, scheduler)
+#   KWOK_VERSION        default v0.8.0
+#
+# Layout: $CACHE/bin/<component>-<version>/<component>; wrapper modules in
+# $CACHE/src, build logs in $CACHE/logs. GOCACHE and GOMODCACHE are left at
+# Go's defaults so that rebuilds after a version bump stay incremental.
+set -euo pipefail
+
+ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
+KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.36.3}"
+KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
+# Lowest Go that the default pins accept (all three declare `go 1.26.0`).
+MIN_GO="1.26.0"
+
+CACHE="${AIGW_SCALE_CACHE:-$HOME/.cache/aigw-scale}"
+ALL_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+die() { echo "build-binaries: $*" >&2; exit 1; }
+
+version_of() {
+  case "$1" in
+    etcd) echo "$ETCD_VERSION" ;;
+    kwok) echo "$KWOK_VERSION" ;;
+    kube-*) echo "$KUBERNETES_VERSION" ;;
+  esac
+}
+bin_path() { echo "$CACHE/bin/$1-$(version_of "$1")/$1"; }
+
+# ---- arguments --------------------------------------------------------------
+only=""
+print_paths=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --only) [[ $# -ge 2 ]] || die "--only needs a value"; only="$2"; shift 2 ;;
+    --only=*) only="${1#--only=}"; shift ;;
+    --print-paths) print_paths=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
+
+selected=()
+if [[ -z "$only" ]]; then
+  selected=("${ALL_COMPONENTS[@]}")
+else
+  IFS=',' read -ra wanted <<<"$only"
+  for w in "${wanted[@]}"; do
+    [[ -z "$w" ]] && continue
+    [[ " ${ALL_COMPONENTS[*]} " == *" $w "* ]] ||
+      die "unknown component '$w' (known: ${ALL_COMPONENTS[*]})"
+  done
+  # Keep the canonical order whatever order --only used.
+  for c in "${ALL_COMPONENTS[@]}"; do
+    [[ ",$only," == *",$c,"* ]] && selected+=("$c")
+  done
+  [[ ${#selected[@]} -gt 0 ]] || die "--only selected nothing"
+fi
+
+if [[ $print_paths -eq 1 ]]; then
+  for c in "${selected[@]}"; do echo "$c=$(bin_path "$c")"; done
+  exit 0
+fi
+
+# ---- toolchain --------------------------------------------------------------
+command -v go >/dev/null 2>&1 ||
+  die "'go' not found on PATH. Install Go >= $MIN_GO (https://go.dev/dl/; Debian's golang-go is too old) and re-run."
+go_version="$(go env GOVERSION)"; go_version="${go_version#go}"
+if [[ "$(printf '%s\n%s\n' "$MIN_GO" "$go_version" | sort -V | head -n1)" != "$MIN_GO" ]]; then
+  die "Go $go_version is too old; the pinned modules need Go >= $MIN_GO (install a newer Go, or set GOTOOLCHAIN=go$MIN_GO to let go fetch it from the module proxy)."
+fi
+
+mkdir -p "$CACHE/bin" "$CACHE/src" "$CACHE/logs"
+
+# Two concurrent runs would race on the wrapper modules; serialise them.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$CACHE/.build.lock"
+  flock -n 9 || { echo "another build-binaries run holds $CACHE/.build.lock; waiting…"; flock 9; }
+fi
+
+tmp_files=()
+cleanup() { for f in "${tmp_files[@]+"${tmp_files[@]}"}"; do rm -f "$f"; done; }
+trap cleanup EXIT
+
+# A binary counts as built only if it runs and reports the pinned version.
+expected_version_text() {
+  case "$1" in
+    etcd) echo "etcd Version: ${ETCD_VERSION#v}" ;;
+    kwok) echo "${KWOK_VERSION#v}" ;;
+    kube-*) echo "Kubernetes $KUBERNETES_VERSION" ;;
+  esac
+}
+binary_ok() {
+  local out
+  [[ -x "$1" ]] || return 1
+  out="$(timeout 30 "$1" --version 2>&1)" || return 1
+  [[ "$out" == *"$(expected_version_text "$2")"* ]]
+}
+
+# `go mod download -json` field extraction without depending on jq.
+mod_field() { sed -n "s/^[[:space:]]*\"$2\": \"\(.*\)\",\{0,1\}\$/\1/p" <<<"$1" | head -n1; }
+
+# Common flags: static, reproducible, stripped (as the upstream release builds).
+GO_BUILD_FLAGS=(-trimpath -buildvcs=false)
+export CGO_ENABLED=0
+
+# ---- etcd -------------------------------------------------------------------
+# server/v3's go.mod has replace directives (../api etc.), so `go install
+# pkg@version` refuses it; a throwaway wrapper module that requires it works.
+# Its main package (go.etcd.io/etcd/server/v3) calls etcdmain.Main(os.Args).
+build_etcd() {
+  local out="$1" src="$CACHE/src/etcd-$ETCD_VERSION"
+  if [[ ! -f "$src/.ready" ]]; then
+    rm -rf "$src"; mkdir -p "$src"
+    (cd "$src" &&
+      printf 'module aigw-scale.local/etcd-build\n\ngo %s\n' "$MIN_GO" >go.mod &&
+      go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" &&
+      touch .ready)
+  fi
+  local info sha
+  info="$(go mod download -json "go.etcd.io/etcd/server/v3@$ETCD_VERSION")"
+  sha="$(mod_field "$info" Hash)"
+  (cd "$src" && nice -n 10 go build "${GO_BUILD_FLAGS[@]}" \
+    -ldflags "-s -w${sha:+ -X go.etcd.io/etcd/api/v3/version.GitSHA=${sha:0:9}}" \
+    -o "$out" go.etcd.io/etcd/server/v3)
+}
+
+# ---- Kubernetes ---------------------------------------------------------------
+# k8s.io/kubernetes cannot be `go install`ed: its go.mod replaces every staging
+# module (k8s.io/api, k8s.io/client-go, …) with ./staging/src/… and requires
+# them at v0.0.0. The wrapper module requires k8s.io/kubernetes and replaces
+# each staging module with its published v0.<minor>.<patch> tag. The staging
+# list is read from the downloaded go.mod so new staging modules are picked up.
+kube_src() { echo "$CACHE/src/kubernetes-$KUBERNETES_VERSION"; }
+prepare_kubernetes() {
+  local src; src="$(kube_src)"
+  [[ -f "$src/.ready" ]] && return 0
+  local info gomod staging_version go_line m
+  info="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION")"
+  gomod="$(mod_field "$info" GoMod)"
+  [[ -f "$gomod" ]] || die "could not download k8s.io/kubernetes@$KUBERNETES_VERSION"
+  staging_version="v0.${KUBERNETES_VERSION#v1.}"
+  go_line="$(awk '$1 == "go" { print $2; exit }' "$gomod")"
+  rm -rf "$src"; mkdir -p "$src"
+  {
+    printf 'module aigw-scale.local/kubernetes-build\n\ngo %s\n\n' "${go_line:-$MIN_GO}"
+    # Same GODEBUG defaults as upstream's own main module.
+    grep -E '^godebug ' "$gomod" || true
+    printf '\nreplace (\n'
+    for m in $(awk '$2 == "=>" && $3 ~ /^\.\/staging\// { print $1 }' "$gomod"); do
+      printf '\t%s => %s %s\n' "$m" "$m" "$staging_version"
+    done
+    printf ')\n'
+  } >"$src/go.mod"
+  # Naming the three main packages makes `go get` record go.sum entries for
+  # everything they import, so the builds run with the default -mod=readonly.
+  (cd "$src" && go get \
+    "k8s.io/kubernetes/cmd/kube-apiserver@$KUBERNETES_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-controller-manager@$KUBERNETES_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-scheduler@$KUBERNETES_VERSION")
+  touch "$src/.ready"
+}
+build_kube() {
+  local name="$1" out="$2" src info build_date commit minor ldflags=() pkg
+  prepare_kubernetes
+  src="$(kube_src)"
+  info="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION")"
+  # Release time from the proxy keeps buildDate reproducible.
+  build_date="$(mod_field "$info" Time)"
+  commit="$(mod_field "$info" Hash)"
+  minor="${KUBERNETES_VERSION#v1.}"; minor="${minor%%.*}"
+  # Same variables as upstream hack/lib/version.sh, in both packages it sets.
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=("-X $pkg.gitVersion=$KUBERNETES_VERSION"
+      "-X $pkg.gitMajor=1" "-X $pkg.gitMinor=$minor"
+      "-X $pkg.gitTreeState=clean"
+      ${build_date:+"-X $pkg.buildDate=$build_date"}
+      ${commit:+"-X $pkg.gitCommit=$commit"})
+  done
+  (cd "$src" && nice -n 10 go build "${GO_BUILD_FLAGS[@]}" \
+    -tags selinux,notest,grpcnotrace \
+    -ldflags "-s -w ${ldflags[*]}" \
+    -o "$out" "k8s.io/kubernetes/cmd/$name")
+}
+
+# ---- kwok ---------------------------------------------------------------------
+# No replace directives upstream, so a plain `go install pkg@version` works.
+build_kwok() {
+  local out="$1" gobin
+  gobin="$(mktemp -d "$CACHE/src/.kwok-gobin.XXXXXX")"
+  GOBIN="$gobin" nice -n 10 go install "${GO_BUILD_FLAGS[@]}" -ldflags "-s -w" \
+    "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  mv -f "$gobin/kwok" "$out"
+  rmdir "$gobin"
+}
+
+# ---- main loop ----------------------------------------------------------------
+echo "build-binaries: cache $CACHE, go $go_version ($(go env GOPROXY))"
+total_start=$(date +%s)
+n=${#selected[@]}
+i=0
+for c in "${selected[@]}"; do
+  i=$((i + 1))
+  v="$(version_of "$c")"
+  dest="$(bin_path "$c")"
+  if binary_ok "$dest" "$c"; then
+    echo "[$i/$n] $c $v cached"
+    continue
+  fi
+  echo "[$i/$n] building $c $v …"
+  start=$(date +%s)
+  mkdir -p "$(dirname "$dest")"
+  # Build next to the destination, then rename: an interrupted build never
+  # leaves a partial file under the final name.
+  tmp="$(dirname "$dest")/.$c.tmp.$$"
+  tmp_files+=("$tmp")
+  log="$CACHE/logs/$c-$v.log"
+  case "$c" in
+    etcd) builder=(build_etcd "$tmp") ;;
+    kwok) builder=(build_kwok "$tmp") ;;
+    *) builder=(build_kube "$c" "$tmp") ;;
+  esac
+  # errexit is ignored inside `if ! (…)`, so run the subshell as a plain
+  # statement with set -e of its own and collect its status.
+  set +e
+  (set -e; "${builder[@]}") >"$log" 2>&1
+  rc=$?
+  set -e
+  if [[ $rc -ne 0 ]]; then
+    tail -n 30 "$log" >&2
+    die "building $c $v failed (full log: $log)"
+  fi
+  binary_ok "$tmp" "$c" || {
+    timeout 30 "$tmp" --version >&2 || true
+    die "$c $v built but '--version' does not report '$(expected_version_text "$c")'"
+  }
+  mv -f "$tmp" "$dest"
+  echo "[$i/$n] $c $v done in $(($(date +%s) - start)) s"
+done
+echo "build-binaries: all done in $(($(date +%s) - total_start)) s"
