@@ -1,0 +1,14 @@
+/** Two suites: `unit` (npm test, quick) and `cluster` (npm run test:cluster, real kube-apiserver). */
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': tsJest },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/**/*.test.ts'], testPathIgnorePatterns: ['<rootDir>/tests/cluster/', '<rootDir>/tests/e2e/'] },
+    { ...common, displayName: 'cluster', testMatch: ['<rootDir>/tests/cluster/**/*.test.ts'] },
+  ],
+};
