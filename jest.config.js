@@ -1,5 +1,5 @@
 /** Two suites: `unit` (npm test, quick) and `cluster` (npm run test:cluster, real kube-apiserver). */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': tsJest },

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { resolveCrdDir } from '../src/upstream/crd-dir';
+import { resolveCrdDir } from '../src/upstream/dirs';
 import { readCrdFile, CustomResourceDefinition } from '../src/upstream/crds';
 import * as YAML from 'yaml';
 
