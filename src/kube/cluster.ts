@@ -1,0 +1,169 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** How to reach a cluster: `--kubeconfig` (default KUBECONFIG, then ~/.kube/config) and `--context`. */
+export interface ClusterOptions {
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
+/** A response from the apiserver, body parsed when it is JSON. */
+export interface ApiResponse<T = any> {
+  readonly status: number;
+  readonly body: T;
+  readonly headers: http.IncomingHttpHeaders;
+}
+
+/** Thrown for unreachable clusters and unusable kubeconfigs; the message says what to check. */
+export class ClusterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClusterError';
+  }
+}
+
+/** Finds the kubeconfig file: the flag, then KUBECONFIG (first entry), then ~/.kube/config. */
+export function resolveKubeconfigPath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const candidate = flag ?? env.KUBECONFIG?.split(path.delimiter).find(Boolean) ?? path.join(os.homedir(), '.kube', 'config');
+  if (!fs.existsSync(candidate)) {
+    throw new ClusterError(`kubeconfig ${candidate} does not exist; pass --kubeconfig, set KUBECONFIG, or start a local cluster with \`npx aigw-scale local up\``);
+  }
+  return candidate;
+}
+
+/**
+ * A connection to one apiserver: keep-alive HTTPS with the kubeconfig's credentials. The applier issues
+ * thousands of small requests, so it talks HTTP directly instead of through a generated client.
+ */
+export class Cluster {
+  readonly server: string;
+  readonly contextName: string;
+  readonly kubeconfigPath: string;
+  private readonly agent: https.Agent;
+  private readonly baseOptions: https.RequestOptions;
+
+  private constructor(readonly kubeConfig: KubeConfig, kubeconfigPath: string, baseOptions: https.RequestOptions) {
+    this.kubeconfigPath = kubeconfigPath;
+    this.contextName = kubeConfig.getCurrentContext();
+    this.server = kubeConfig.getCurrentCluster()!.server;
+    this.baseOptions = baseOptions;
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: 64, ...pickTls(baseOptions) });
+  }
+
+  static async connect(options: ClusterOptions = {}): Promise<Cluster> {
+    const file = resolveKubeconfigPath(options.kubeconfig);
+    const kubeConfig = new KubeConfig();
+    try {
+      kubeConfig.loadFromFile(file);
+    } catch (error) {
+      throw new ClusterError(`cannot read kubeconfig ${file}: ${(error as Error).message}`);
+    }
+    if (options.context) {
+      if (!kubeConfig.getContextObject(options.context)) {
+        const known = kubeConfig.getContexts().map((c) => c.name).join(', ') || 'none';
+        throw new ClusterError(`context "${options.context}" is not in ${file} (contexts: ${known})`);
+      }
+      kubeConfig.setCurrentContext(options.context);
+    }
+    if (!kubeConfig.getCurrentCluster()) throw new ClusterError(`kubeconfig ${file} has no current cluster; pass --context`);
+    const baseOptions: https.RequestOptions = {};
+    await kubeConfig.applyToHTTPSOptions(baseOptions);
+    return new Cluster(kubeConfig, file, baseOptions);
+  }
+
+  /** True when the apiserver is on this machine (loopback), where no confirmation is needed. */
+  get isLoopback(): boolean {
+    const host = new URL(this.server).hostname;
+    return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+  }
+
+  /** One line naming the target, printed before anything changes. */
+  describe(): string {
+    return `context "${this.contextName}" at ${this.server}`;
+  }
+
+  async request<T = any>(method: string, urlPath: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<ApiResponse<T>> {
+    const url = new URL(urlPath, this.server);
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const headers: http.OutgoingHttpHeaders = { ...(this.baseOptions.headers as http.OutgoingHttpHeaders | undefined), accept };
+    if (payload !== undefined) {
+      headers['content-type'] = contentType;
+      headers['content-length'] = Buffer.byteLength(payload);
+    }
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        // TLS settings live on the agent only: passing them per request would build a new secure context each time.
+        { agent: this.agent, method, hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            if ((res.headers['content-type'] ?? '').includes('json') && text) {
+              try {
+                parsed = JSON.parse(text);
+              } catch {
+                parsed = text;
+              }
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed as T, headers: res.headers });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', (error) => reject(Object.assign(new ClusterError(`cannot reach ${this.server}: ${error.message}`), { cause: error })));
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  /**
+   * A request retried on 429 (e.g. "storage is (re)initializing" right after a CRD is added), 5xx and
+   * connection errors, with exponential backoff; for reads and idempotent writes.
+   */
+  async requestRetrying<T = any>(method: string, urlPath: string, body?: unknown, contentType?: string, accept?: string, attempts = 8): Promise<ApiResponse<T>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await this.request<T>(method, urlPath, body, contentType, accept);
+        if (!(response.status === 429 || response.status >= 500) || attempt >= attempts) return response;
+      } catch (error) {
+        if (!(error instanceof ClusterError) || attempt >= attempts) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+    }
+  }
+
+  /** Checks the apiserver answers; returns its version. */
+  async version(): Promise<{ gitVersion: string }> {
+    const response = await this.requestRetrying('GET', '/version', undefined, undefined, undefined, 3);
+    if (response.status !== 200) throw new ClusterError(`${this.server}/version answered HTTP ${response.status}: ${messageOf(response.body)}`);
+    return response.body;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function pickTls(options: https.RequestOptions): https.AgentOptions {
+  const { ca, cert, key, rejectUnauthorized, servername } = options;
+  return Object.fromEntries(Object.entries({ ca, cert, key, rejectUnauthorized, servername }).filter(([, v]) => v !== undefined));
+}
+
+/** Wait before retry `attempt` (1-based): exponential with jitter, capped at 5 s, or what Retry-After asks. */
+export function backoffMs(attempt: number, retryAfterSeconds?: string): number {
+  const asked = Number(retryAfterSeconds);
+  if (retryAfterSeconds !== undefined && Number.isFinite(asked)) return asked * 1000;
+  return Math.min(5000, 50 * 2 ** attempt) * (0.5 + Math.random());
+}
+
+/** The apiserver's own words from a Status body (or the raw text). */
+export function messageOf(body: unknown): string {
+  if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
+  return typeof body === 'string' ? body.slice(0, 500) : JSON.stringify(body).slice(0, 500);
+}
