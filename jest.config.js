@@ -9,6 +9,12 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/**/*.test.ts'], testPathIgnorePatterns: ['<rootDir>/tests/cluster/', '<rootDir>/tests/e2e/'] },
-    { ...common, displayName: 'cluster', testMatch: ['<rootDir>/tests/cluster/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/tests/cluster/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/cluster/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/cluster/global-teardown.ts',
+    },
   ],
 };

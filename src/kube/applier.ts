@@ -1,6 +1,6 @@
 import { APPLYSET_GROUP_KINDS_ANNOTATION, APPLYSET_PART_OF_LABEL, ApplySetParentRef, applySetId, applySetParent, groupKind, parseGroupKinds } from './applyset';
 import { Cluster, ClusterError, backoffMs, messageOf } from './cluster';
-import { deleteObjects, listApplySetMembers, objectKey } from './inventory';
+import { ObjectVersion, changed, deleteObjects, listApplySetMembers, objectKey, versionOf } from './inventory';
 import { RateLimiter } from './rate-limiter';
 import { ObjectRef, ResourceMap, UnknownKindError } from './resources';
 
@@ -57,7 +57,7 @@ const RETRYABLE = new Set([409, 429, 500, 502, 503, 504]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Outcome of one server-side apply. */
-type Outcome = { kind: 'created' | 'applied'; resourceVersion: string } | { kind: 'failed'; failure: ObjectFailure } | { kind: 'skipped' };
+type Outcome = { kind: 'created' | 'applied'; version: ObjectVersion } | { kind: 'failed'; failure: ObjectFailure } | { kind: 'skipped' };
 
 /** Server-side applies objects with bounded concurrency, a rate limit and retries. */
 export class Applier {
@@ -94,7 +94,7 @@ export class Applier {
         if (!(error instanceof ClusterError) || attempt >= this.options.maxAttempts) throw error;
         status = 0;
       }
-      if (status === 200 || status === 201) return { kind: status === 201 ? 'created' : 'applied', resourceVersion: body.metadata.resourceVersion };
+      if (status === 200 || status === 201) return { kind: status === 201 ? 'created' : 'applied', version: versionOf(body.metadata) };
       if (!(status === 0 || RETRYABLE.has(status)) || attempt >= this.options.maxAttempts) {
         return { kind: 'failed', failure: { object: describeObject(object), status, message: messageOf(body) } };
       }
@@ -104,10 +104,10 @@ export class Applier {
   }
 
   /**
-   * Applies all objects, `concurrency` at a time. `existing` maps object keys to their resourceVersion before
-   * the run, so an apply that returns the same version counts as unchanged.
+   * Applies all objects, `concurrency` at a time. `existing` maps object keys to their versions before the run,
+   * so an apply that changed nothing counts as unchanged.
    */
-  async applyAll(objects: readonly ApplyObject[], existing: ReadonlyMap<string, string>, progress: { done: number; total: number }) {
+  async applyAll(objects: readonly ApplyObject[], existing: ReadonlyMap<string, ObjectVersion>, progress: { done: number; total: number }) {
     const counts = { created: 0, configured: 0, unchanged: 0 };
     const failed: ObjectFailure[] = [];
     let next = 0;
@@ -118,8 +118,11 @@ export class Applier {
         if (outcome.kind === 'skipped') return;
         if (outcome.kind === 'failed') failed.push(outcome.failure);
         else if (outcome.kind === 'created') counts.created++;
-        else if (existing.get(keyOf(object)) === outcome.resourceVersion) counts.unchanged++;
-        else counts.configured++;
+        else {
+          const before = existing.get(keyOf(object));
+          if (before && !changed(before, outcome.version)) counts.unchanged++;
+          else counts.configured++;
+        }
         progress.done++;
         this.options.onProgress?.(progress.done, progress.total);
       }
@@ -147,16 +150,18 @@ export async function applySet(cluster: Cluster, request: ApplySetRequest, optio
   const resources = new ResourceMap(cluster);
   const applier = new Applier(cluster, resources, options);
   const setId = applySetId(request.parent);
-  const groups = request.groups.map((group) =>
-    group.map((o): ApplyObject => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [APPLYSET_PART_OF_LABEL]: setId } } })),
-  );
+  const label = (o: ApplyObject): ApplyObject => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [APPLYSET_PART_OF_LABEL]: setId } } });
+  // Namespaces go first wherever they were listed: everything else (the parent included) may live in them.
+  const isNamespace = (o: ApplyObject) => o.apiVersion === 'v1' && o.kind === 'Namespace';
+  const groups = [request.groups.flat().filter(isNamespace), ...request.groups.map((group) => group.filter((o) => !isNamespace(o)))]
+    .filter((group) => group.length > 0)
+    .map((group) => group.map(label));
   const members = groups.flat();
   const wantedKinds = new Set(members.map((o) => groupKind(o.apiVersion, o.kind)));
 
   const previousParent = await cluster.requestRetrying('GET', await resources.objectPath({ apiVersion: 'v1', kind: 'ConfigMap', metadata: request.parent }));
   const previousKinds = previousParent.status === 200 ? parseGroupKinds(previousParent.body.metadata.annotations?.[APPLYSET_GROUP_KINDS_ANNOTATION]) : [];
   const existing = await listApplySetMembers(cluster, resources, setId, [...previousKinds, ...wantedKinds], request.parent.namespace);
-  const existingVersions = new Map([...existing].map(([key, listed]) => [key, listed.resourceVersion]));
 
   const progress = { done: 0, total: members.length };
   const totals = { created: 0, configured: 0, unchanged: 0 };
@@ -171,7 +176,7 @@ export async function applySet(cluster: Cluster, request: ApplySetRequest, optio
       parentApplied = true;
     }
     if (failed.length > 0) break;
-    const result = await applier.applyAll(group, existingVersions, progress);
+    const result = await applier.applyAll(group, existing, progress);
     totals.created += result.created;
     totals.configured += result.configured;
     totals.unchanged += result.unchanged;

@@ -1,9 +1,9 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { KubeconfigError, ResolvedKubeconfig, loadKubeconfig } from './kubeconfig';
 
 /** How to reach a cluster: `--kubeconfig` (default KUBECONFIG, then ~/.kube/config) and `--context`. */
 export interface ClusterOptions {
@@ -44,35 +44,23 @@ export class Cluster {
   readonly contextName: string;
   readonly kubeconfigPath: string;
   private readonly agent: https.Agent;
-  private readonly baseOptions: https.RequestOptions;
 
-  private constructor(readonly kubeConfig: KubeConfig, kubeconfigPath: string, baseOptions: https.RequestOptions) {
-    this.kubeconfigPath = kubeconfigPath;
-    this.contextName = kubeConfig.getCurrentContext();
-    this.server = kubeConfig.getCurrentCluster()!.server;
-    this.baseOptions = baseOptions;
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: 64, ...pickTls(baseOptions) });
+  private constructor(private readonly config: ResolvedKubeconfig) {
+    this.kubeconfigPath = config.file;
+    this.contextName = config.contextName;
+    this.server = config.server;
+    const { ca, cert, key, rejectUnauthorized, servername } = config.tls;
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: 64, ca, cert, key, rejectUnauthorized, servername });
   }
 
   static async connect(options: ClusterOptions = {}): Promise<Cluster> {
     const file = resolveKubeconfigPath(options.kubeconfig);
-    const kubeConfig = new KubeConfig();
     try {
-      kubeConfig.loadFromFile(file);
+      return new Cluster(loadKubeconfig(file, options.context));
     } catch (error) {
-      throw new ClusterError(`cannot read kubeconfig ${file}: ${(error as Error).message}`);
+      if (error instanceof KubeconfigError) throw new ClusterError(error.message);
+      throw error;
     }
-    if (options.context) {
-      if (!kubeConfig.getContextObject(options.context)) {
-        const known = kubeConfig.getContexts().map((c) => c.name).join(', ') || 'none';
-        throw new ClusterError(`context "${options.context}" is not in ${file} (contexts: ${known})`);
-      }
-      kubeConfig.setCurrentContext(options.context);
-    }
-    if (!kubeConfig.getCurrentCluster()) throw new ClusterError(`kubeconfig ${file} has no current cluster; pass --context`);
-    const baseOptions: https.RequestOptions = {};
-    await kubeConfig.applyToHTTPSOptions(baseOptions);
-    return new Cluster(kubeConfig, file, baseOptions);
   }
 
   /** True when the apiserver is on this machine (loopback), where no confirmation is needed. */
@@ -89,7 +77,9 @@ export class Cluster {
   async request<T = any>(method: string, urlPath: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<ApiResponse<T>> {
     const url = new URL(urlPath, this.server);
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const headers: http.OutgoingHttpHeaders = { ...(this.baseOptions.headers as http.OutgoingHttpHeaders | undefined), accept };
+    const headers: http.OutgoingHttpHeaders = { accept };
+    const authorization = await this.config.authorization();
+    if (authorization) headers.authorization = authorization;
     if (payload !== undefined) {
       headers['content-type'] = contentType;
       headers['content-length'] = Buffer.byteLength(payload);
@@ -148,11 +138,6 @@ export class Cluster {
   close(): void {
     this.agent.destroy();
   }
-}
-
-function pickTls(options: https.RequestOptions): https.AgentOptions {
-  const { ca, cert, key, rejectUnauthorized, servername } = options;
-  return Object.fromEntries(Object.entries({ ca, cert, key, rejectUnauthorized, servername }).filter(([, v]) => v !== undefined));
 }
 
 /** Wait before retry `attempt` (1-based): exponential with jitter, capped at 5 s, or what Retry-After asks. */

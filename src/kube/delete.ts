@@ -1,6 +1,6 @@
 import { APPLYSET_GROUP_KINDS_ANNOTATION, APPLYSET_ID_LABEL, parseGroupKinds } from './applyset';
 import { Cluster, messageOf } from './cluster';
-import { ListedObject, deleteObjects, listApplySetMembers } from './inventory';
+import { deleteObjects, listApplySetMembers } from './inventory';
 import { ObjectRef, ResourceMap } from './resources';
 
 /** Which fixtures to delete: one by id, or every one aigw-scale applied. */
@@ -37,29 +37,30 @@ export async function deleteFixtures(cluster: Cluster, selector: DeleteSelector,
   if (parents.status !== 200) throw new Error(`listing ApplySet parents failed with HTTP ${parents.status}: ${messageOf(parents.body)}`);
 
   const fixtures: string[] = [];
-  const targets: ListedObject[] = [];
+  const targets: ObjectRef[] = [];
   for (const parent of (parents.body.items ?? []) as { metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> } }[]) {
     const { name, namespace, labels, annotations } = parent.metadata;
     fixtures.push(labels[options.fixtureLabel] ?? name);
     const kinds = parseGroupKinds(annotations?.[APPLYSET_GROUP_KINDS_ANNOTATION]);
     const members = await listApplySetMembers(cluster, resources, labels[APPLYSET_ID_LABEL], kinds, namespace);
-    targets.push(...members.values(), { ref: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace } }, resourceVersion: '' });
+    targets.push(...[...members.values()].map((m) => m.ref), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace } });
   }
 
-  const order = async (listed: ListedObject) => {
-    if (listed.ref.kind === 'Namespace') return 3;
-    if (listed.ref.kind === 'ConfigMap' && parents.body.items.some((p: { metadata: { name: string } }) => p.metadata.name === listed.ref.metadata.name)) return 2;
-    return (await resources.lookup(listed.ref.apiVersion, listed.ref.kind)).namespaced ? 0 : 1;
+  const parentNames = new Set((parents.body.items ?? []).map((p: { metadata: { name: string } }) => p.metadata.name));
+  const order = async (ref: ObjectRef) => {
+    if (ref.kind === 'Namespace') return 3;
+    if (ref.kind === 'ConfigMap' && parentNames.has(ref.metadata.name)) return 2;
+    return (await resources.lookup(ref.apiVersion, ref.kind)).namespaced ? 0 : 1;
   };
   const ranks = await Promise.all(targets.map(order));
   let deleted = 0;
   for (const rank of [0, 1, 2, 3]) {
-    const refs = targets.filter((_, i) => ranks[i] === rank).map((t) => t.ref);
+    const refs = targets.filter((_, i) => ranks[i] === rank);
     if (refs.length === 0) continue;
     options.onProgress?.(`deleting ${refs.length} ${['namespaced objects', 'cluster-scoped objects', 'ApplySet parents', 'namespaces'][rank]}`);
     deleted += await deleteObjects(cluster, resources, refs);
   }
-  const remaining = await waitGone(cluster, resources, targets.map((t) => t.ref), options.timeoutMs ?? 120_000, options.onProgress);
+  const remaining = await waitGone(cluster, resources, targets, options.timeoutMs ?? 120_000, options.onProgress);
   return { fixtures, deleted, remaining, seconds: (performance.now() - started) / 1000 };
 }
 

@@ -2,10 +2,43 @@ import { APPLYSET_PART_OF_LABEL } from './applyset';
 import { Cluster, messageOf } from './cluster';
 import { ObjectRef, ResourceMap } from './resources';
 
-/** An object found in the cluster, with the version it had when listed. */
-export interface ListedObject {
-  readonly ref: ObjectRef;
+/** What tells whether an apply changed an object: its versions and its metadata. */
+export interface ObjectVersion {
   readonly resourceVersion: string;
+  /** Spec generation, for kinds that keep one (CRDs with a status subresource do). */
+  readonly generation?: number;
+  /** Labels and annotations, serialized, since they change without a new generation. */
+  readonly metadataDigest: string;
+}
+
+/** An object found in the cluster, with the version it had when listed. */
+export interface ListedObject extends ObjectVersion {
+  readonly ref: ObjectRef;
+}
+
+interface ListedMetadata {
+  name: string;
+  namespace?: string;
+  resourceVersion: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** The version facts of an object from its metadata. */
+export function versionOf(metadata: ListedMetadata): ObjectVersion {
+  return { resourceVersion: metadata.resourceVersion, generation: metadata.generation, metadataDigest: JSON.stringify([metadata.labels ?? {}, metadata.annotations ?? {}]) };
+}
+
+/**
+ * Whether an apply changed an object. The apiserver sometimes rewrites an object once without a change one can
+ * see (re-encoding defaulted fields), which bumps resourceVersion alone; for kinds with a generation, only a new
+ * generation or new labels/annotations count.
+ */
+export function changed(before: ObjectVersion, after: ObjectVersion): boolean {
+  if (before.resourceVersion === after.resourceVersion) return false;
+  if (before.generation && after.generation) return before.generation !== after.generation || before.metadataDigest !== after.metadataDigest;
+  return true;
 }
 
 /** Metadata-only lists: a 10,000-route list without specs is a fraction of the bytes. */
@@ -35,9 +68,9 @@ export async function listObjects(
     const path = await resources.collectionPath(info.apiVersion, info.kind, info.namespaced ? namespace : undefined);
     const response = await cluster.requestRetrying('GET', `${path}?labelSelector=${encodeURIComponent(labelSelector)}`, undefined, undefined, METADATA_ONLY);
     if (response.status !== 200) throw new Error(`listing ${info.kind} failed with HTTP ${response.status}: ${messageOf(response.body)}`);
-    for (const item of (response.body.items ?? []) as { metadata: { name: string; namespace?: string; resourceVersion: string } }[]) {
-      const { name, namespace: ns, resourceVersion } = item.metadata;
-      found.set(objectKey(gk, ns, name), { ref: { apiVersion: info.apiVersion, kind: info.kind, metadata: { name, namespace: ns } }, resourceVersion });
+    for (const item of (response.body.items ?? []) as { metadata: ListedMetadata }[]) {
+      const { name, namespace: ns } = item.metadata;
+      found.set(objectKey(gk, ns, name), { ref: { apiVersion: info.apiVersion, kind: info.kind, metadata: { name, namespace: ns } }, ...versionOf(item.metadata) });
     }
   }
   return found;

@@ -11,8 +11,9 @@
 #
 #   --only LIST     comma-separated subset of: etcd, kube-apiserver,
 #                   kube-controller-manager, kube-scheduler, kwok
-#   --print-paths   print "name=path" lines for the selected binaries and exit
-#                   (no build, no Go needed; the files may not exist yet)
+#   --print-paths   print "name=path" lines for the selected binaries (plus
+#                   "kwok-stages=DIR" with kwok) and exit; no build, no Go
+#                   needed, the files may not exist yet
 #
 # Environment:
 #   AIGW_SCALE_CACHE    cache root (default: $HOME/.cache/aigw-scale)
@@ -20,7 +21,8 @@
 #   KUBERNETES_VERSION  default v1.36.3 (apiserver, controller-manager, scheduler)
 #   KWOK_VERSION        default v0.8.0
 #
-# Layout: $CACHE/bin/<component>-<version>/<component>; wrapper modules in
+# Layout: $CACHE/bin/<component>-<version>/<component> (kwok also gets a
+# stages/ dir of Stage configs there); wrapper modules in
 # $CACHE/src, build logs in $CACHE/logs. GOCACHE and GOMODCACHE are left at
 # Go's defaults so that rebuilds after a version bump stay incremental.
 set -euo pipefail
@@ -78,6 +80,7 @@ fi
 
 if [[ $print_paths -eq 1 ]]; then
   for c in "${selected[@]}"; do echo "$c=$(bin_path "$c")"; done
+  [[ " ${selected[*]} " == *" kwok "* ]] && echo "kwok-stages=$(dirname "$(bin_path kwok)")/stages"
   exit 0
 fi
 
@@ -98,8 +101,18 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 tmp_files=()
+builder_pid=""
 cleanup() { for f in "${tmp_files[@]+"${tmp_files[@]}"}"; do rm -f "$f"; done; }
+# The build runs in its own process group (see below), so a signal sent to
+# this script alone must be forwarded, or `go build` would keep running.
+on_signal() {
+  [[ -n "$builder_pid" ]] && kill -TERM -- "-$builder_pid" 2>/dev/null
+  exit 130
+}
 trap cleanup EXIT
+trap on_signal INT TERM HUP
+# Leftovers of runs killed hard (SIGKILL); safe to drop while we hold the lock.
+rm -f "$CACHE"/bin/*/.*.tmp.* 2>/dev/null || true
 
 # A binary counts as built only if it runs and reports the pinned version.
 expected_version_text() {
@@ -116,8 +129,14 @@ binary_ok() {
   [[ "$out" == *"$(expected_version_text "$2")"* ]]
 }
 
-# `go mod download -json` field extraction without depending on jq.
-mod_field() { sed -n "s/^[[:space:]]*\"$2\": \"\(.*\)\",\{0,1\}\$/\1/p" <<<"$1" | head -n1; }
+# Field of the proxy's .info JSON for module@version (Time; Origin.Hash when
+# the proxy records it), without depending on jq.
+info_field() {
+  local info
+  info="$(go mod download -json "$1" | sed -n 's/^[[:space:]]*"Info": "\(.*\)",$/\1/p')"
+  [[ -f "$info" ]] && sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p" "$info" | head -n1
+  return 0
+}
 
 # Common flags: static, reproducible, stripped (as the upstream release builds).
 GO_BUILD_FLAGS=(-trimpath -buildvcs=false)
@@ -136,9 +155,8 @@ build_etcd() {
       go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" &&
       touch .ready)
   fi
-  local info sha
-  info="$(go mod download -json "go.etcd.io/etcd/server/v3@$ETCD_VERSION")"
-  sha="$(mod_field "$info" Hash)"
+  local sha
+  sha="$(info_field "go.etcd.io/etcd/server/v3@$ETCD_VERSION" Hash)"
   (cd "$src" && nice -n 10 go build "${GO_BUILD_FLAGS[@]}" \
     -ldflags "-s -w${sha:+ -X go.etcd.io/etcd/api/v3/version.GitSHA=${sha:0:9}}" \
     -o "$out" go.etcd.io/etcd/server/v3)
@@ -154,9 +172,9 @@ kube_src() { echo "$CACHE/src/kubernetes-$KUBERNETES_VERSION"; }
 prepare_kubernetes() {
   local src; src="$(kube_src)"
   [[ -f "$src/.ready" ]] && return 0
-  local info gomod staging_version go_line m
-  info="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION")"
-  gomod="$(mod_field "$info" GoMod)"
+  local gomod staging_version go_line
+  gomod="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" |
+    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
   [[ -f "$gomod" ]] || die "could not download k8s.io/kubernetes@$KUBERNETES_VERSION"
   staging_version="v0.${KUBERNETES_VERSION#v1.}"
   go_line="$(awk '$1 == "go" { print $2; exit }' "$gomod")"
@@ -166,9 +184,8 @@ prepare_kubernetes() {
     # Same GODEBUG defaults as upstream's own main module.
     grep -E '^godebug ' "$gomod" || true
     printf '\nreplace (\n'
-    for m in $(awk '$2 == "=>" && $3 ~ /^\.\/staging\// { print $1 }' "$gomod"); do
-      printf '\t%s => %s %s\n' "$m" "$m" "$staging_version"
-    done
+    awk -v v="$staging_version" \
+      '$2 == "=>" && $3 ~ /^\.\/staging\// { printf "\t%s => %s %s\n", $1, $1, v }' "$gomod"
     printf ')\n'
   } >"$src/go.mod"
   # Naming the three main packages makes `go get` record go.sum entries for
@@ -180,13 +197,12 @@ prepare_kubernetes() {
   touch "$src/.ready"
 }
 build_kube() {
-  local name="$1" out="$2" src info build_date commit minor ldflags=() pkg
+  local name="$1" out="$2" src build_date commit minor ldflags=() pkg
   prepare_kubernetes
   src="$(kube_src)"
-  info="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION")"
   # Release time from the proxy keeps buildDate reproducible.
-  build_date="$(mod_field "$info" Time)"
-  commit="$(mod_field "$info" Hash)"
+  build_date="$(info_field "k8s.io/kubernetes@$KUBERNETES_VERSION" Time)"
+  commit="$(info_field "k8s.io/kubernetes@$KUBERNETES_VERSION" Hash)"
   minor="${KUBERNETES_VERSION#v1.}"; minor="${minor%%.*}"
   # Same variables as upstream hack/lib/version.sh, in both packages it sets.
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
@@ -211,6 +227,24 @@ build_kwok() {
     "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
   mv -f "$gobin/kwok" "$out"
   rmdir "$gobin"
+}
+
+# kwok does nothing without Stage configs. Its release ships default ones in the
+# module source (kustomize/stage); install the "fast" node and pod stages beside
+# the binary, where `aigw-scale local up` passes them with --config.
+kwok_stages_dir() { echo "$(dirname "$(bin_path kwok)")/stages"; }
+install_kwok_stages() {
+  local dest src tmp
+  dest="$(kwok_stages_dir)"
+  [[ -f "$dest/pod-ready.yaml" ]] && return 0
+  src="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')/kustomize/stage"
+  [[ -d "$src" ]] || die "kwok stages not found in the module source ($src)"
+  tmp="$(mktemp -d "$(dirname "$dest")/.stages.XXXXXX")"
+  cp "$src/node/fast/node-initialize.yaml" "$src/pod/fast/pod-ready.yaml" \
+     "$src/pod/fast/pod-complete.yaml" "$src/pod/fast/pod-delete.yaml" "$tmp/"
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+  echo "kwok stages installed in $dest"
 }
 
 # ---- main loop ----------------------------------------------------------------
@@ -239,12 +273,15 @@ for c in "${selected[@]}"; do
     kwok) builder=(build_kwok "$tmp") ;;
     *) builder=(build_kube "$c" "$tmp") ;;
   esac
-  # errexit is ignored inside `if ! (…)`, so run the subshell as a plain
-  # statement with set -e of its own and collect its status.
-  set +e
-  (set -e; "${builder[@]}") >"$log" 2>&1
-  rc=$?
-  set -e
+  # Background job under `set -m` = own process group, killable as a whole.
+  # (errexit would be ignored inside `if ! (…)`, hence the explicit wait.)
+  set -m
+  (set -e; "${builder[@]}") >"$log" 2>&1 &
+  builder_pid=$!
+  set +m
+  rc=0
+  wait "$builder_pid" || rc=$?
+  builder_pid=""
   if [[ $rc -ne 0 ]]; then
     tail -n 30 "$log" >&2
     die "building $c $v failed (full log: $log)"
@@ -256,4 +293,5 @@ for c in "${selected[@]}"; do
   mv -f "$tmp" "$dest"
   echo "[$i/$n] $c $v done in $(($(date +%s) - start)) s"
 done
+[[ " ${selected[*]} " == *" kwok "* ]] && install_kwok_stages
 echo "build-binaries: all done in $(($(date +%s) - total_start)) s"

@@ -156,6 +156,7 @@ export async function upLocalCluster(options: UpOptions = {}): Promise<LocalClus
         `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
         `--server-address=127.0.0.1:${kwokPort}`,
         '--node-ip=10.0.1.1',
+        ...fs.readdirSync(binaries['kwok-stages']!).map((file) => `--config=${path.join(binaries['kwok-stages']!, file)}`),
       ]);
       await createFakeNodes(server, pki, nodes);
       log(`created ${nodes} kwok node(s)`);
@@ -177,7 +178,9 @@ function apiserverArgs(pki: LocalPki, etcdPort: number, port: number): string[] 
     `--secure-port=${port}`,
     '--service-cluster-ip-range=10.0.0.0/24',
     '--allow-privileged=true',
-    '--disable-admission-plugins=ServiceAccount',
+    // No service-account tokens for fake pods; no not-ready taint on fake nodes (nothing would lift it: the node
+    // lifecycle controller is off, as kwok nodes send no heartbeats).
+    '--disable-admission-plugins=ServiceAccount,TaintNodesByCondition',
     '--authorization-mode=RBAC',
     `--token-auth-file=${pki.tokenFile}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',

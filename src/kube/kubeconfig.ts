@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import * as YAML from 'yaml';
+
+/**
+ * A kubeconfig reader covering what benchmarks meet: CA/cert/key as files or inline data, bearer tokens (inline
+ * or file), and exec credential plugins (EKS, GKE, AKS), refreshed when they expire. Written here rather than
+ * taken from @kubernetes/client-node because that package is ESM-only and this project (jest, Pulumi's
+ * ts-node) runs CommonJS.
+ */
+
+export class KubeconfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KubeconfigError';
+  }
+}
+
+interface NamedEntry<T> {
+  name: string;
+  [key: string]: unknown;
+  value?: T;
+}
+
+interface ClusterEntry {
+  server: string;
+  'certificate-authority'?: string;
+  'certificate-authority-data'?: string;
+  'insecure-skip-tls-verify'?: boolean;
+  'tls-server-name'?: string;
+}
+
+interface ExecConfig {
+  command: string;
+  args?: string[];
+  env?: { name: string; value: string }[];
+  apiVersion?: string;
+}
+
+interface UserEntry {
+  token?: string;
+  tokenFile?: string;
+  'client-certificate'?: string;
+  'client-certificate-data'?: string;
+  'client-key'?: string;
+  'client-key-data'?: string;
+  exec?: ExecConfig;
+  'auth-provider'?: unknown;
+}
+
+/** TLS settings for the connection to the apiserver. */
+export interface TlsSettings {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  rejectUnauthorized: boolean;
+  servername?: string;
+}
+
+/** One context of a kubeconfig, resolved: where the apiserver is and how to authenticate. */
+export class ResolvedKubeconfig {
+  private execToken?: { token: string; expires: number };
+
+  constructor(
+    readonly file: string,
+    readonly contextName: string,
+    readonly server: string,
+    readonly tls: TlsSettings,
+    private readonly user: UserEntry,
+    private readonly baseDir: string,
+  ) {}
+
+  /** The Authorization header, if the user authenticates with a token (static, file or exec plugin). */
+  async authorization(): Promise<string | undefined> {
+    if (this.user.token) return `Bearer ${this.user.token}`;
+    if (this.user.tokenFile) return `Bearer ${fs.readFileSync(path.resolve(this.baseDir, this.user.tokenFile), 'utf8').trim()}`;
+    if (this.user.exec) {
+      if (!this.execToken || Date.now() > this.execToken.expires - 60_000) this.execToken = await runExecPlugin(this.user.exec);
+      return `Bearer ${this.execToken.token}`;
+    }
+    return undefined;
+  }
+}
+
+const readData = (data: string | undefined, file: string | undefined, baseDir: string): Buffer | undefined =>
+  data ? Buffer.from(data, 'base64') : file ? fs.readFileSync(path.resolve(baseDir, file)) : undefined;
+
+function pick<T>(entries: NamedEntry<T>[] | undefined, name: string, key: string, what: string, file: string): T {
+  const entry = (entries ?? []).find((e) => e.name === name);
+  if (!entry || !entry[key]) throw new KubeconfigError(`${file}: ${what} "${name}" is not defined`);
+  return entry[key] as T;
+}
+
+/** Reads one context (default: current-context) of a kubeconfig file. */
+export function loadKubeconfig(file: string, context?: string): ResolvedKubeconfig {
+  let config: any;
+  try {
+    config = YAML.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(error as Error).message}`);
+  }
+  const contextName = context ?? config?.['current-context'];
+  const contexts: NamedEntry<unknown>[] = config?.contexts ?? [];
+  if (!contextName) throw new KubeconfigError(`${file} has no current-context; pass --context (contexts: ${contexts.map((c) => c.name).join(', ') || 'none'})`);
+  if (!contexts.some((c) => c.name === contextName)) {
+    throw new KubeconfigError(`context "${contextName}" is not in ${file} (contexts: ${contexts.map((c) => c.name).join(', ') || 'none'})`);
+  }
+  const ctx = pick<{ cluster: string; user: string }>(contexts as NamedEntry<{ cluster: string; user: string }>[], contextName, 'context', 'context', file);
+  const cluster = pick<ClusterEntry>(config.clusters, ctx.cluster, 'cluster', 'cluster', file);
+  const user = ctx.user ? pick<UserEntry>(config.users, ctx.user, 'user', 'user', file) : {};
+  if (user['auth-provider']) throw new KubeconfigError(`${file}: user "${ctx.user}" uses a legacy auth-provider; switch it to an exec credential plugin`);
+  const baseDir = path.dirname(path.resolve(file));
+  const tls: TlsSettings = {
+    ca: readData(cluster['certificate-authority-data'], cluster['certificate-authority'], baseDir),
+    cert: readData(user['client-certificate-data'], user['client-certificate'], baseDir),
+    key: readData(user['client-key-data'], user['client-key'], baseDir),
+    rejectUnauthorized: !cluster['insecure-skip-tls-verify'],
+    servername: cluster['tls-server-name'],
+  };
+  return new ResolvedKubeconfig(path.resolve(file), contextName, cluster.server, tls, user, baseDir);
+}
+
+/** Runs a client-go exec credential plugin and reads its ExecCredential (token only). */
+async function runExecPlugin(exec: ExecConfig): Promise<{ token: string; expires: number }> {
+  const env = { ...process.env, ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])) };
+  env.KUBERNETES_EXEC_INFO = JSON.stringify({ apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false } });
+  let stdout: string;
+  try {
+    ({ stdout } = await promisify(execFile)(exec.command, exec.args ?? [], { env, timeout: 60_000 }));
+  } catch (error) {
+    throw new KubeconfigError(`credential plugin \`${exec.command}\` failed: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const status = JSON.parse(stdout).status ?? {};
+  if (!status.token) throw new KubeconfigError(`credential plugin \`${exec.command}\` returned no token (client certificates from plugins are not supported)`);
+  return { token: status.token, expires: status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : Number.POSITIVE_INFINITY };
+}

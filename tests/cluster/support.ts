@@ -1,0 +1,41 @@
+import { spawn, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { Cluster } from '../../src/kube/cluster';
+
+export const BIN = path.join(__dirname, '..', '..', 'bin', 'aigw-scale.cjs');
+
+export function kubeconfig(): string {
+  const file = process.env.AIGW_SCALE_TEST_KUBECONFIG;
+  if (!file) throw new Error('no local cluster: run the cluster suite with `npm run test:cluster` (its global setup starts one)');
+  return file;
+}
+
+/** Runs the CLI against the suite's cluster. */
+export function cli(...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args, '--kubeconfig', kubeconfig()], { encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+/** Starts the CLI without waiting, for interruption tests. */
+export function cliAsync(...args: string[]) {
+  return spawn(process.execPath, [BIN, ...args, '--kubeconfig', kubeconfig()], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function connect(): Promise<Cluster> {
+  return Cluster.connect({ kubeconfig: kubeconfig() });
+}
+
+/** Lists objects by label through the real API (full objects). */
+export async function list(cluster: Cluster, collectionPath: string, labelSelector: string): Promise<any[]> {
+  const response = await cluster.requestRetrying('GET', `${collectionPath}?labelSelector=${encodeURIComponent(labelSelector)}`);
+  if (response.status !== 200) throw new Error(`GET ${collectionPath}: HTTP ${response.status}`);
+  return response.body.items ?? [];
+}
+
+/** Installs the real CRDs (idempotent: a second call finds them unchanged). */
+export async function ensureCrds(cluster: Cluster): Promise<void> {
+  const { installCrds } = await import('../../src/kube/crds');
+  const { readCrdDir } = await import('../../src/upstream/crds');
+  const { resolveCrdDir } = await import('../../src/upstream/dirs');
+  const result = await installCrds(cluster, readCrdDir(resolveCrdDir()));
+  if (result.failed.length > 0) throw new Error(`CRD install failed: ${JSON.stringify(result.failed)}`);
+}
