@@ -156,6 +156,7 @@ export async function upLocalCluster(options: UpOptions = {}): Promise<LocalClus
         `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
         `--server-address=127.0.0.1:${kwokPort}`,
         '--node-ip=10.0.1.1',
+        '--cidr=10.244.0.0/16', // pod IPs outside the service range
         ...fs.readdirSync(binaries['kwok-stages']!).map((file) => `--config=${path.join(binaries['kwok-stages']!, file)}`),
       ]);
       await createFakeNodes(server, pki, nodes);
