@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { applyCommand } from './commands/apply';
 import { deleteCommand } from './commands/delete';
 import { localCommand } from './commands/local';
+import { planCommand } from './commands/plan';
 import { mockCommand } from './commands/mock';
 import { synthCommand } from './commands/synth';
 import { valuesCommand } from './commands/values';
@@ -13,7 +14,7 @@ export function buildProgram(): Command {
     .description('Scale benchmarks for the Envoy AI Gateway control plane: fixtures, environment, benchmark, report')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [synthCommand(), valuesCommand(), applyCommand(), deleteCommand(), localCommand(), mockCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [synthCommand(), valuesCommand(), applyCommand(), deleteCommand(), localCommand(), planCommand(), mockCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

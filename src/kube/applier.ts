@@ -57,7 +57,7 @@ const RETRYABLE = new Set([409, 429, 500, 502, 503, 504]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Outcome of one server-side apply. */
-type Outcome = { kind: 'created' | 'applied'; version: ObjectVersion } | { kind: 'failed'; failure: ObjectFailure } | { kind: 'skipped' };
+export type Outcome = { kind: 'created' | 'applied'; version: ObjectVersion; creationTimestamp?: string } | { kind: 'failed'; failure: ObjectFailure } | { kind: 'skipped' };
 
 /** Server-side applies objects with bounded concurrency, a rate limit and retries. */
 export class Applier {
@@ -94,7 +94,9 @@ export class Applier {
         if (!(error instanceof ClusterError) || attempt >= this.options.maxAttempts) throw error;
         status = 0;
       }
-      if (status === 200 || status === 201) return { kind: status === 201 ? 'created' : 'applied', version: versionOf(body.metadata) };
+      if (status === 200 || status === 201) {
+        return { kind: status === 201 ? 'created' : 'applied', version: versionOf(body.metadata), creationTimestamp: body.metadata.creationTimestamp };
+      }
       if (!(status === 0 || RETRYABLE.has(status)) || attempt >= this.options.maxAttempts) {
         return { kind: 'failed', failure: { object: describeObject(object), status, message: messageOf(body) } };
       }
@@ -132,6 +134,12 @@ export class Applier {
   }
 }
 
+/** Labels objects as members of an ApplySet (for callers that apply members one by one, like the benchmark). */
+export function applySetMember(parent: ApplySetParentRef): (o: ApplyObject) => ApplyObject {
+  const setId = applySetId(parent);
+  return (o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [APPLYSET_PART_OF_LABEL]: setId } } });
+}
+
 /** What `applySet` applies: objects in groups applied in order (e.g. namespace, gateway, backends, routes). */
 export interface ApplySetRequest {
   readonly parent: ApplySetParentRef;
@@ -149,8 +157,8 @@ export async function applySet(cluster: Cluster, request: ApplySetRequest, optio
   const started = performance.now();
   const resources = new ResourceMap(cluster);
   const applier = new Applier(cluster, resources, options);
+  const label = applySetMember(request.parent);
   const setId = applySetId(request.parent);
-  const label = (o: ApplyObject): ApplyObject => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [APPLYSET_PART_OF_LABEL]: setId } } });
   // Namespaces go first wherever they were listed: everything else (the parent included) may live in them.
   const isNamespace = (o: ApplyObject) => o.apiVersion === 'v1' && o.kind === 'Namespace';
   const groups = [request.groups.flat().filter(isNamespace), ...request.groups.map((group) => group.filter((o) => !isNamespace(o)))]
