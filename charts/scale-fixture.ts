@@ -5,20 +5,43 @@ import { AIRouteSet, AIRouteSetProps, aiRouteManifests } from '../constructs/ai-
 import { fixtureLabels } from '../constructs/conventions';
 import { GatewayInfra, GatewayInfraProps, gatewayInfraManifests } from '../constructs/gateway-infra';
 import { Manifest, addApiObjects } from '../constructs/manifest';
+import { MockProvider, MockProviderProps, mockProviderManifests } from '../constructs/mock-provider';
 import { FixtureSpec, FixtureSpecInput, resolveFixtureSpec } from './fixture-spec';
 
-export type ScaleFixtureProps = FixtureSpecInput;
+/** Inputs of the fixture that are not validated knobs: code shipped into pods. */
+export interface FixtureExtras {
+  /**
+   * The bundled mock provider (`bundleMockProvider()`); when given, the fixture runs it as one Deployment with a
+   * Service per backend, which the Backends point at. Ignored with `providerHost`. @default undefined (no mock)
+   */
+  readonly mockProviderCode?: string;
+  /** Further mock provider settings (image, replicas, resources …). @default the construct's defaults */
+  readonly mockProvider?: Partial<Omit<MockProviderProps, 'fixtureId' | 'namespace' | 'backends' | 'code' | 'port'>>;
+}
+
+export type ScaleFixtureProps = FixtureSpecInput & FixtureExtras;
 
 /** A named group of manifests; parts are applied and written in order. */
 export interface FixturePart {
-  readonly name: 'namespace' | 'gateway' | 'backends' | 'routes';
+  readonly name: 'namespace' | 'gateway' | 'provider' | 'backends' | 'routes';
   readonly manifests: Iterable<Manifest>;
 }
 
+interface PartProps {
+  gateway: GatewayInfraProps;
+  provider?: MockProviderProps;
+  backends: AIBackendPoolProps;
+  routes: AIRouteSetProps;
+}
+
 /** The props each construct of the fixture receives, derived from the spec in one place. */
-function partProps(spec: FixtureSpec): { gateway: GatewayInfraProps; backends: AIBackendPoolProps; routes: AIRouteSetProps } {
+function partProps(spec: FixtureSpec, extras: FixtureExtras): PartProps {
   const base = { fixtureId: spec.fixtureId, namespace: spec.namespace };
+  const withMock = extras.mockProviderCode !== undefined && spec.providerHost === undefined;
   return {
+    provider: withMock
+      ? { ...base, backends: aiBackendNames(spec.backends), port: spec.providerPort, code: extras.mockProviderCode!, ...extras.mockProvider }
+      : undefined,
     gateway: { ...base, gatewayName: spec.gatewayName, listenerPort: spec.listenerPort, connectionBufferLimit: spec.connectionBufferLimit },
     backends: {
       ...base,
@@ -41,11 +64,12 @@ function namespaceManifests(spec: FixtureSpec): Manifest[] {
  * The fixture's manifests without a construct tree: what `aigw-scale synth`, the applier and Pulumi's
  * bundle mode stream. Routes are produced lazily. Yields exactly the objects ScaleFixture synthesizes.
  */
-export function fixtureParts(spec: FixtureSpec): FixturePart[] {
-  const props = partProps(spec);
+export function fixtureParts(spec: FixtureSpec, extras: FixtureExtras = {}): FixturePart[] {
+  const props = partProps(spec, extras);
   return [
     { name: 'namespace', manifests: namespaceManifests(spec) },
     { name: 'gateway', manifests: gatewayInfraManifests(props.gateway) },
+    { name: 'provider', manifests: props.provider ? mockProviderManifests(props.provider) : [] },
     { name: 'backends', manifests: aiBackendPoolManifests(props.backends) },
     { name: 'routes', manifests: aiRouteManifests(props.routes) },
   ];
@@ -63,9 +87,10 @@ export class ScaleFixture extends Chart {
     const spec = resolveFixtureSpec(props);
     super(scope, id, { disableResourceNameHashes: true });
     this.spec = spec;
-    const parts = partProps(spec);
+    const parts = partProps(spec, props);
     addApiObjects(new Construct(this, 'Namespace'), namespaceManifests(spec));
     new GatewayInfra(this, 'GatewayInfra', parts.gateway);
+    if (parts.provider) new MockProvider(this, 'MockProvider', parts.provider);
     new AIBackendPool(this, 'Backends', parts.backends);
     new AIRouteSet(this, 'Routes', parts.routes);
   }

@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { FixtureSpec, FixtureSpecInput, FixtureValidationError, resolveFixtureSpec } from '../../charts/fixture-spec';
+import { FixtureExtras } from '../../charts/scale-fixture';
+import { bundleMockProvider } from '../mock-provider/bundle';
 import { UsageError } from './errors';
 import { numberOrText } from '../../charts/fixture-env';
 import { ROUTE_API_VERSIONS } from '../../constructs/ai-route-set';
@@ -19,7 +21,8 @@ export function addFixtureOptions(command: Command, { routesRequired }: { routes
     .addOption(new Option('--provider-port <port>', 'port of the LLM provider').argParser(numberOrText).default(8080))
     .option('--buffer-limit <quantity>', 'Envoy connection buffer limit via a ClientTrafficPolicy, e.g. 32Mi')
     .option('--api-key-auth', 'add an APIKey BackendSecurityPolicy per backend (mock key)', false)
-    .option('--no-namespace-object', 'do not create the Namespace object');
+    .option('--no-namespace-object', 'do not create the Namespace object')
+    .option('--mock-provider', 'run the mock LLM provider in the fixture (one Deployment, a Service per backend)', false);
 }
 
 /** Options as commander parses them from addFixtureOptions. */
@@ -36,6 +39,13 @@ export interface FixtureOptionValues {
   bufferLimit?: string;
   apiKeyAuth: boolean;
   namespaceObject: boolean;
+  mockProvider: boolean;
+}
+
+/** Code shipped into pods, bundled only when asked for (esbuild runs in-process, a fraction of a second). */
+export async function fixtureExtrasFromOptions(options: Pick<FixtureOptionValues, 'mockProvider'>): Promise<FixtureExtras> {
+  if (!options.mockProvider) return {};
+  return { mockProviderCode: await bundleMockProvider() };
 }
 
 /** The flag that sets each FixtureSpec prop, so errors name what the user typed. */

@@ -161,8 +161,8 @@ export class MockServer implements MockProvider {
       store = CassetteStore.load(options.cassettesDir);
     }
     const server = http.createServer();
-    // Longer than Envoy's connection reuse window is not possible (it never times out by default), but well
-    // past Node's 5 s default so pooled upstream connections are rarely closed under the proxy's feet.
+    // Envoy keeps idle upstream connections for an hour by default; a server closing them first races with a
+    // request Envoy is sending on one (a reset, 503). 120 s instead of Node's 5 s makes that rare.
     server.keepAliveTimeout = 120_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

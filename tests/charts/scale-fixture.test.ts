@@ -126,3 +126,35 @@ describe('ScaleFixture options', () => {
     }
   });
 });
+
+describe('ScaleFixture with the mock provider', () => {
+  const objects = synthFixture({ routes: 6, backends: 3, namespace: 'mocked', mockProviderCode: 'console.log("mock")' });
+
+  test('one Deployment and one Service per backend, between the gateway and the backends', () => {
+    const kinds = objects.map((o) => o.kind);
+    expect(kinds.indexOf('Deployment')).toBeGreaterThan(kinds.indexOf('Gateway'));
+    expect(kinds.indexOf('Deployment')).toBeLessThan(kinds.indexOf('Backend'));
+    expect(ofKind(objects, 'Deployment')).toHaveLength(1);
+    expect(ofKind(objects, 'Service').map((s) => s.metadata.name)).toEqual(['backend-001', 'backend-002', 'backend-003']);
+  });
+
+  test('each Backend resolves to the Service of its own name on the provider port', () => {
+    const services = new Map(ofKind(objects, 'Service').map((s) => [s.metadata.name, s]));
+    for (const backend of ofKind(objects, 'Backend')) {
+      const { hostname, port } = backend.spec.endpoints[0].fqdn;
+      const [serviceName, namespace] = hostname.split('.');
+      expect(namespace).toBe('mocked');
+      expect(services.get(serviceName)!.spec.ports.map((p: { port: number }) => p.port)).toContain(port);
+    }
+  });
+
+  test('the streaming parts carry the same objects', () => {
+    const spec = resolveFixtureSpec({ routes: 6, backends: 3, namespace: 'mocked' });
+    const streamed = fixtureParts(spec, { mockProviderCode: 'console.log("mock")' }).flatMap((p) => [...p.manifests]);
+    expect(JSON.parse(JSON.stringify(streamed))).toEqual(objects);
+  });
+
+  test('a providerHost leaves the mock out', () => {
+    expect(ofKind(synthFixture({ routes: 1, providerHost: 'llm.example.com', mockProviderCode: 'x' }), 'Deployment')).toHaveLength(0);
+  });
+});

@@ -28,7 +28,7 @@ describe('aigw-scale CLI', () => {
     const result = run('synth', '--routes', '40', '--backends', '4', '--namespace', 'cli-test', '--out', dir);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^synthesized 51 objects \(1 Namespace, 1 GatewayClass, 1 Gateway, 4 Backend, 4 AIServiceBackend, 40 AIGatewayRoute\) into .* in \d+\.\d\d s, sha256 [0-9a-f]{12}\n$/);
-    const routes = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, '03-routes.yaml'), 'utf8')).map((d) => d.toJSON());
+    const routes = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, '04-routes.yaml'), 'utf8')).map((d) => d.toJSON());
     expect(routes).toHaveLength(40);
     expect(routes[39].metadata).toMatchObject({ name: 'route-000040', namespace: 'cli-test' });
   });
@@ -36,7 +36,7 @@ describe('aigw-scale CLI', () => {
   test('synth --json prints the summary for machines', () => {
     const result = run('synth', '--routes', '3', '--out', dir, '--json');
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ objects: 8, fixture: 'aigw-scale', files: ['00-namespace.yaml', '01-gateway.yaml', '02-backends.yaml', '03-routes.yaml'] });
+    expect(JSON.parse(result.stdout)).toMatchObject({ objects: 8, fixture: 'aigw-scale', files: ['00-namespace.yaml', '01-gateway.yaml', '03-backends.yaml', '04-routes.yaml'] });
   });
 
   test('invalid input: a clear error naming each flag, exit 2, nothing written', () => {

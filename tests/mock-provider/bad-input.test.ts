@@ -19,9 +19,10 @@ describe('bad input gets an OpenAI-shaped 4xx and the server keeps serving', () 
   afterEach(() => agent.destroy());
 
   /** A good request over the same connection still gets its answer. */
-  async function stillServing(): Promise<void> {
+  async function stillServing(sameConnection = true): Promise<void> {
     const response = await raw(mock.url, { method: 'POST', path: CHAT, headers: jsonHeaders(), body: chatBody('model-ok'), agent });
     expect(response.status).toBe(200);
+    expect(response.reusedSocket).toBe(sameConnection);
     expect(response.json.choices[0].message.content).toBe('mock answer from backend-001 for model-ok');
   }
 
@@ -35,6 +36,10 @@ describe('bad input gets an OpenAI-shaped 4xx and the server keeps serving', () 
   test('an empty body → 400 invalid_json', async () => {
     expectOpenAIError(await raw(mock.url, { method: 'POST', path: CHAT, headers: jsonHeaders(), agent }), 400, 'invalid_json');
     await stillServing();
+  });
+
+  test('a fresh agent opens a new connection (so the reuse checks above can fail)', async () => {
+    await stillServing(false);
   });
 
   test('missing model → 400 naming the parameter', async () => {
@@ -123,6 +128,6 @@ describe('bad input gets an OpenAI-shaped 4xx and the server keeps serving', () 
     });
     expect(reply).toMatch(/^HTTP\/1\.1 400 /);
     expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).error.code).toBe('bad_http_request');
-    await stillServing();
+    await stillServing(false);
   });
 });

@@ -27,6 +27,8 @@ export interface RawResponse {
   readonly text: string;
   /** The body parsed as JSON, or undefined when it is not JSON. */
   readonly json: any;
+  /** Whether the request went over a kept-alive connection of the agent. */
+  readonly reusedSocket: boolean;
 }
 
 export interface RawRequest {
@@ -56,7 +58,7 @@ export function raw(baseUrl: string, request: RawRequest): Promise<RawResponse> 
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, reusedSocket: req.reusedSocket });
         });
         res.on('error', reject);
       },

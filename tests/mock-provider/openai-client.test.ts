@@ -133,8 +133,8 @@ describe('mock provider through the official openai client', () => {
       .create({ messages: [{ role: 'user', content: 'x' }] } as unknown as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as OpenAI.BadRequestError).param).toBe('model');
-    expect((error as OpenAI.BadRequestError).code).toBe('missing_required_parameter');
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('model');
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('missing_required_parameter');
   });
 
   test('a key the provider does not accept is an AuthenticationError', async () => {

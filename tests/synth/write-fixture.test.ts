@@ -18,7 +18,7 @@ describe('writeFixture', () => {
 
   test('writes one file per part in apply order, holding exactly the cdk8s objects', () => {
     const summary = write({ routes: 1500, backends: 7 });
-    expect(summary.files).toEqual(['00-namespace.yaml', '01-gateway.yaml', '02-backends.yaml', '03-routes.yaml']);
+    expect(summary.files).toEqual(['00-namespace.yaml', '01-gateway.yaml', '03-backends.yaml', '04-routes.yaml']);
     expect(fs.readdirSync(dir).sort()).toEqual(summary.files);
     expect(summary.objects).toBe(1 + 2 + 14 + 1500);
     expect(summary.kinds).toEqual({ Namespace: 1, GatewayClass: 1, Gateway: 1, Backend: 7, AIServiceBackend: 7, AIGatewayRoute: 1500 });
@@ -28,10 +28,10 @@ describe('writeFixture', () => {
 
   test('is byte-for-byte stable: the same spec gives the same hash and files', () => {
     const first = write({ routes: 300, backends: 3 });
-    const bytes = fs.readFileSync(path.join(dir, '03-routes.yaml'));
+    const bytes = fs.readFileSync(path.join(dir, '04-routes.yaml'));
     const second = write({ routes: 300, backends: 3 });
     expect(second.sha256).toBe(first.sha256);
-    expect(fs.readFileSync(path.join(dir, '03-routes.yaml'))).toEqual(bytes);
+    expect(fs.readFileSync(path.join(dir, '04-routes.yaml'))).toEqual(bytes);
     expect(write({ routes: 301, backends: 3 }).sha256).not.toBe(first.sha256);
   });
 
@@ -39,6 +39,6 @@ describe('writeFixture', () => {
     write({ routes: 2 });
     fs.writeFileSync(path.join(dir, 'README.txt'), 'mine');
     write({ routes: 2, createNamespace: false });
-    expect(fs.readdirSync(dir).sort()).toEqual(['01-gateway.yaml', '02-backends.yaml', '03-routes.yaml', 'README.txt']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['01-gateway.yaml', '03-backends.yaml', '04-routes.yaml', 'README.txt']);
   });
 });

@@ -10,7 +10,7 @@ import { installCrds } from '../../kube/crds';
 import { readCrdDir } from '../../upstream/crds';
 import { ClusterOptionValues, addClusterOptions, connectGuarded } from '../cluster-options';
 import { UsageError } from '../errors';
-import { FixtureOptionValues, addFixtureOptions, fixtureSpecFromOptions } from '../fixture-options';
+import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFromOptions, fixtureSpecFromOptions } from '../fixture-options';
 import { formatCount, printResult } from '../output';
 import { Progress } from '../progress';
 import { numberOrText } from '../../../charts/fixture-env';
@@ -51,14 +51,15 @@ function loadDirectory(dir: string, fixtureFlag?: string): LoadedFixture {
   return { fixtureId, namespace: [...namespaces][0]!, groups };
 }
 
-function loadFixture(dir: string | undefined, options: ApplyOptions): LoadedFixture {
+async function loadFixture(dir: string | undefined, options: ApplyOptions): Promise<LoadedFixture> {
   if (dir !== undefined) {
     if (options.routes !== undefined) throw new UsageError('give either a directory or --routes, not both');
     return loadDirectory(dir, options.fixture);
   }
   if (options.routes === undefined) throw new UsageError('give a directory of manifests (from `aigw-scale synth`) or --routes N');
   const spec = fixtureSpecFromOptions(options as FixtureOptionValues);
-  return { fixtureId: spec.fixtureId, namespace: spec.namespace, groups: fixtureParts(spec).map((part) => [...part.manifests] as ApplyObject[]) };
+  const extras = await fixtureExtrasFromOptions(options as FixtureOptionValues);
+  return { fixtureId: spec.fixtureId, namespace: spec.namespace, groups: fixtureParts(spec, extras).map((part) => [...part.manifests] as ApplyObject[]) };
 }
 
 export function summarizeApply(result: ApplyResult): string {
@@ -89,7 +90,7 @@ export function applyCommand(): Command {
     for (const [flag, value, min] of [['--concurrency', options.concurrency, 1], ['--qps', options.qps, 0]] as const) {
       if (!Number.isInteger(value) || value < min) throw new UsageError(`${flag}: got ${JSON.stringify(value)}; allowed: an integer ≥ ${min}`);
     }
-    const fixture = loadFixture(dir, options); // all input is validated before the cluster is touched
+    const fixture = await loadFixture(dir, options); // all input is validated before the cluster is touched
     const crds = options.crds ? readCrdDir(options.crds) : [];
     if (options.crds && crds.length === 0) throw new UsageError(`--crds ${options.crds}: no CustomResourceDefinitions found`);
 

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import * as path from 'node:path';
 import { fixtureParts } from '../../../charts/scale-fixture';
 import { writeFixture } from '../../synth/write-fixture';
-import { FixtureOptionValues, addFixtureOptions, fixtureSpecFromOptions } from '../fixture-options';
+import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFromOptions, fixtureSpecFromOptions } from '../fixture-options';
 import { formatCount, printResult } from '../output';
 
 interface SynthOptions extends FixtureOptionValues {
@@ -15,10 +15,11 @@ export function synthCommand(): Command {
     .description('write the fixture manifests (namespace, gateway infrastructure, backends, routes) to a directory')
     .requiredOption('--out <dir>', 'output directory; part files in it are replaced')
     .option('--json', 'print the summary as JSON', false);
-  return addFixtureOptions(command, { routesRequired: true }).action((options: SynthOptions) => {
+  return addFixtureOptions(command, { routesRequired: true }).action(async (options: SynthOptions) => {
     const spec = fixtureSpecFromOptions(options); // validates before anything is written
+    const extras = await fixtureExtrasFromOptions(options);
     const started = performance.now();
-    const summary = writeFixture(fixtureParts(spec), options.out);
+    const summary = writeFixture(fixtureParts(spec, extras), options.out);
     const seconds = (performance.now() - started) / 1000;
     const kinds = Object.entries(summary.kinds)
       .map(([kind, count]) => `${formatCount(count)} ${kind}`)
