@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { applyCommand } from './commands/apply';
+import { compareCommand } from './commands/compare';
+import { benchCommand } from './commands/bench';
 import { deleteCommand } from './commands/delete';
 import { localCommand } from './commands/local';
 import { planCommand } from './commands/plan';
+import { reportCommand } from './commands/report';
 import { mockCommand } from './commands/mock';
 import { synthCommand } from './commands/synth';
 import { valuesCommand } from './commands/values';
@@ -14,7 +17,7 @@ export function buildProgram(): Command {
     .description('Scale benchmarks for the Envoy AI Gateway control plane: fixtures, environment, benchmark, report')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [synthCommand(), valuesCommand(), applyCommand(), deleteCommand(), localCommand(), planCommand(), mockCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [synthCommand(), valuesCommand(), applyCommand(), deleteCommand(), localCommand(), planCommand(), benchCommand(), mockCommand(), reportCommand(), compareCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

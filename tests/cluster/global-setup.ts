@@ -12,6 +12,7 @@ export default async function globalSetup(): Promise<void> {
   const started = performance.now();
   const state = await upLocalCluster({ dir, nodes: 2 });
   process.env.AIGW_SCALE_TEST_LOCAL_DIR = dir;
+  process.env.AIGW_SCALE_LOCAL_DIR = dir; // CLI runs in the suite see this cluster as the local one
   process.env.AIGW_SCALE_TEST_KUBECONFIG = state.kubeconfig;
   process.stderr.write(`\nlocal cluster for the cluster suite: ${state.server} (up in ${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
 }

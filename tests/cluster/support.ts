@@ -39,3 +39,14 @@ export async function ensureCrds(cluster: Cluster): Promise<void> {
   const result = await installCrds(cluster, readCrdDir(resolveCrdDir()));
   if (result.failed.length > 0) throw new Error(`CRD install failed: ${JSON.stringify(result.failed)}`);
 }
+
+/** Runs the CLI without blocking this process (needed when the test itself serves, like the stand-in gateway). */
+export async function cliAwait(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = cliAsync(...args);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { status, stdout, stderr };
+}

@@ -1,0 +1,57 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { MODEL_HEADER } from '../../constructs/conventions';
+
+/** The mock provider names the AIServiceBackend that answered in this response header. */
+export const BACKEND_ID_HEADER = 'x-mock-backend-id';
+
+/** What one probe through the gateway found. */
+export interface ProbeResult {
+  readonly status: number;
+  /** The backend that answered (mock identity header), when any did. */
+  readonly backend?: string;
+  readonly error?: string;
+}
+
+/**
+ * Sends chat completions through the gateway, one per probe, over keep-alive connections. The request is the
+ * smallest an OpenAI-compatible provider accepts; routing uses the `x-ai-eg-model` header.
+ */
+export class GatewayClient {
+  private readonly agent: http.Agent;
+  private readonly url: URL;
+
+  constructor(gatewayUrl: string, private readonly timeoutMs = 5000, maxSockets = 256) {
+    this.url = new URL('/v1/chat/completions', gatewayUrl);
+    const Agent = this.url.protocol === 'https:' ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets });
+  }
+
+  probe(model: string): Promise<ProbeResult> {
+    const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 });
+    const request = this.url.protocol === 'https:' ? https.request : http.request;
+    return new Promise((resolve) => {
+      const req = request(
+        this.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          timeout: this.timeoutMs,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [MODEL_HEADER]: model },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, backend: res.headers[BACKEND_ID_HEADER] as string | undefined }));
+          res.on('error', (error) => resolve({ status: 0, error: error.message }));
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
+      req.on('error', (error) => resolve({ status: 0, error: error.message }));
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,192 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { Cluster } from '../kube/cluster';
+import { Component, Phase, Sample } from '../results/schema';
+import { nowMs } from './clock';
+
+/** Where a component's pods are found in a cluster. */
+export interface PodSelector {
+  readonly component: Component;
+  readonly namespace?: string;
+  readonly labelSelector: string;
+}
+
+/** The pods of each component in a default Envoy Gateway + AI Gateway install (Helm charts' labels). */
+export const DEFAULT_POD_SELECTORS: readonly PodSelector[] = [
+  { component: 'envoy-gateway', namespace: 'envoy-gateway-system', labelSelector: 'control-plane=envoy-gateway' },
+  { component: 'ai-gateway-controller', namespace: 'envoy-ai-gateway-system', labelSelector: 'app.kubernetes.io/name=ai-gateway-controller' },
+  { component: 'envoy-proxy', labelSelector: 'app.kubernetes.io/managed-by=envoy-gateway,app.kubernetes.io/component=proxy' },
+];
+
+/** One reading: CPU (millicores) and memory per component; what was not measurable is left out. */
+export interface Reading {
+  readonly component: Component;
+  readonly cpuMillicores?: number;
+  readonly memoryBytes?: number;
+}
+
+/** Every sampler answers the same question: what does each component use right now? */
+export interface Sampler {
+  readonly name: string;
+  read(): Promise<Reading[]>;
+}
+
+/** Kubernetes CPU quantity ("12345n", "3m", "1") → millicores; memory ("123456Ki") → bytes. */
+export function parseCpuMillicores(quantity: string): number {
+  const match = /^([0-9.]+)(n|u|m)?$/.exec(quantity);
+  if (!match) return NaN;
+  const value = Number(match[1]);
+  return match[2] === 'n' ? value / 1e6 : match[2] === 'u' ? value / 1e3 : match[2] === 'm' ? value : value * 1000;
+}
+
+export function parseMemoryBytes(quantity: string): number {
+  const match = /^([0-9.]+)(Ki|Mi|Gi|k|M|G)?$/.exec(quantity);
+  if (!match) return NaN;
+  const factor: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 };
+  return Number(match[1]) * factor[match[2] ?? ''];
+}
+
+/** The metrics API (metrics-server): container usage summed per pod, pods summed per component. */
+export class MetricsApiSampler implements Sampler {
+  readonly name = 'metrics.k8s.io';
+  constructor(private readonly cluster: Cluster, private readonly selectors: readonly PodSelector[] = DEFAULT_POD_SELECTORS) {}
+
+  static async available(cluster: Cluster): Promise<boolean> {
+    return (await cluster.request('GET', '/apis/metrics.k8s.io/v1beta1')).status === 200;
+  }
+
+  async read(): Promise<Reading[]> {
+    const readings: Reading[] = [];
+    for (const selector of this.selectors) {
+      const scope = selector.namespace ? `/namespaces/${selector.namespace}` : '';
+      const response = await this.cluster.request('GET', `/apis/metrics.k8s.io/v1beta1${scope}/pods?labelSelector=${encodeURIComponent(selector.labelSelector)}`);
+      const pods: { containers: { usage: { cpu: string; memory: string } }[] }[] = response.status === 200 ? (response.body.items ?? []) : [];
+      if (pods.length === 0) continue;
+      const containers = pods.flatMap((p) => p.containers);
+      readings.push({
+        component: selector.component,
+        cpuMillicores: containers.reduce((sum, c) => sum + parseCpuMillicores(c.usage.cpu), 0),
+        memoryBytes: containers.reduce((sum, c) => sum + parseMemoryBytes(c.usage.memory), 0),
+      });
+    }
+    return readings;
+  }
+}
+
+/**
+ * The kubelet summary API through the apiserver's node proxy: nothing to install. Pods are matched by listing
+ * them with each component's selector; CPU comes as cumulative core-nanoseconds, so rates come from deltas.
+ */
+export class KubeletSummarySampler implements Sampler {
+  readonly name = 'kubelet summary';
+  private readonly previous = new Map<string, { cpuNanos: number; atMs: number }>();
+  constructor(private readonly cluster: Cluster, private readonly selectors: readonly PodSelector[] = DEFAULT_POD_SELECTORS) {}
+
+  async read(): Promise<Reading[]> {
+    const podsByComponent = new Map<Component, { node: string; namespace: string; name: string }[]>();
+    for (const selector of this.selectors) {
+      const scope = selector.namespace ? `/namespaces/${selector.namespace}` : '';
+      const response = await this.cluster.request('GET', `/api/v1${scope}/pods?labelSelector=${encodeURIComponent(selector.labelSelector)}`);
+      const pods = (response.status === 200 ? response.body.items ?? [] : []).filter((p: any) => p.spec?.nodeName);
+      podsByComponent.set(selector.component, pods.map((p: any) => ({ node: p.spec.nodeName, namespace: p.metadata.namespace, name: p.metadata.name })));
+    }
+    const nodes = new Set([...podsByComponent.values()].flat().map((p) => p.node));
+    const stats = new Map<string, { cpuNanos?: number; memoryBytes?: number }>();
+    for (const node of nodes) {
+      const response = await this.cluster.request('GET', `/api/v1/nodes/${node}/proxy/stats/summary`);
+      if (response.status !== 200) continue;
+      for (const pod of response.body.pods ?? []) {
+        stats.set(`${pod.podRef.namespace}/${pod.podRef.name}`, { cpuNanos: pod.cpu?.usageCoreNanoSeconds, memoryBytes: pod.memory?.workingSetBytes });
+      }
+    }
+    const readings: Reading[] = [];
+    const at = nowMs();
+    for (const [component, pods] of podsByComponent) {
+      const found = pods.map((p) => stats.get(`${p.namespace}/${p.name}`)).filter((s): s is { cpuNanos?: number; memoryBytes?: number } => s !== undefined);
+      if (found.length === 0) continue;
+      const memory = found.every((s) => s.memoryBytes !== undefined) ? found.reduce((sum, s) => sum + s.memoryBytes!, 0) : undefined;
+      const cpuNanos = found.every((s) => s.cpuNanos !== undefined) ? found.reduce((sum, s) => sum + s.cpuNanos!, 0) : undefined;
+      const before = this.previous.get(component);
+      let cpuMillicores: number | undefined;
+      if (cpuNanos !== undefined) {
+        if (before && cpuNanos >= before.cpuNanos) cpuMillicores = (cpuNanos - before.cpuNanos) / 1e6 / ((at - before.atMs) / 1000);
+        this.previous.set(component, { cpuNanos, atMs: at });
+      }
+      readings.push({ component, cpuMillicores, memoryBytes: memory });
+    }
+    return readings;
+  }
+}
+
+/** Processes on this machine (the local control plane, the runner itself): /proc CPU time deltas and RSS. */
+export class ProcessSampler implements Sampler {
+  readonly name = 'local processes';
+  private readonly previous = new Map<Component, { ticks: number; atMs: number }>();
+  private static readonly TICKS_PER_SECOND = 100;
+
+  constructor(private readonly processes: readonly { component: Component; pid: number }[]) {}
+
+  async read(): Promise<Reading[]> {
+    const readings: Reading[] = [];
+    const at = nowMs();
+    for (const { component, pid } of this.processes) {
+      let stat: string;
+      let status: string;
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      } catch {
+        continue; // the process is gone: nothing measured
+      }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+      const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+      const before = this.previous.get(component);
+      this.previous.set(component, { ticks, atMs: at });
+      readings.push({
+        component,
+        cpuMillicores: before ? ((ticks - before.ticks) / ProcessSampler.TICKS_PER_SECOND / ((at - before.atMs) / 1000)) * 1000 : undefined,
+        memoryBytes: rss ? Number(rss[1]) * 1024 : undefined,
+      });
+    }
+    return readings;
+  }
+}
+
+/** Samples all samplers every `intervalMs` into one list, tagging each sample with the phase and route count. */
+export class SampleRecorder {
+  readonly samples: Sample[] = [];
+  readonly errors: string[] = [];
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(private readonly samplers: readonly Sampler[], private readonly intervalMs: number, private readonly state: () => { phase: Phase; liveObjects: number }) {}
+
+  start(): void {
+    const tick = async () => {
+      const { phase, liveObjects } = this.state();
+      const t = nowMs();
+      for (const sampler of this.samplers) {
+        try {
+          for (const reading of await sampler.read()) this.samples.push({ t, phase, liveObjects, ...reading });
+        } catch (error) {
+          this.errors.push(`${sampler.name}: ${(error as Error).message}`);
+        }
+      }
+    };
+    const loop = () => {
+      this.running = tick().finally(() => {
+        if (this.timer !== undefined) this.timer = setTimeout(loop, this.intervalMs);
+      });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}
+
+export const runnerPlatform = (): string => `${os.platform()} ${os.arch()}, node ${process.version}`;

@@ -1,0 +1,72 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { BACKEND_ANNOTATION, MODEL_ANNOTATION, MODEL_HEADER } from '../../constructs/conventions';
+import { Cluster } from '../../src/kube/cluster';
+
+/**
+ * STAND-IN for Envoy + AI Gateway in tests, where Envoy cannot run: routes chat completions by `x-ai-eg-model`
+ * to the mock provider, using the AIGatewayRoutes' annotations as they appear in a real apiserver. A route
+ * answers only `activationDelayMs` after the stand-in first saw it, like the extproc picking up its config.
+ * It forwards with the Host of the backend's Service, so the mock answers with that backend's identity.
+ */
+export class StandInGateway {
+  private readonly routes = new Map<string, { backend: string; activeAtMs: number }>();
+  private poller?: NodeJS.Timeout;
+  private server?: http.Server;
+  url = '';
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly namespace: string,
+    private readonly upstream: { host: string; port: number },
+    private readonly activationDelayMs: number,
+  ) {}
+
+  async start(): Promise<this> {
+    await this.poll();
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const loop = () => void this.poll().finally(() => this.poller && (this.poller = setTimeout(loop, 100)));
+    this.poller = setTimeout(loop, 100);
+    return this;
+  }
+
+  private async poll(): Promise<void> {
+    const response = await this.cluster.request('GET', `/apis/aigateway.envoyproxy.io/v1beta1/namespaces/${this.namespace}/aigatewayroutes`);
+    if (response.status !== 200) return;
+    const seen = new Set<string>();
+    for (const route of response.body.items ?? []) {
+      const model = route.metadata.annotations?.[MODEL_ANNOTATION];
+      const backend = route.metadata.annotations?.[BACKEND_ANNOTATION];
+      if (!model || !backend) continue;
+      seen.add(model);
+      if (!this.routes.has(model)) this.routes.set(model, { backend, activeAtMs: Date.now() + this.activationDelayMs });
+    }
+    for (const model of [...this.routes.keys()]) if (!seen.has(model)) this.routes.delete(model);
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const route = this.routes.get(String(req.headers[MODEL_HEADER] ?? ''));
+    if (!route || Date.now() < route.activeAtMs) {
+      req.resume();
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"no route (stand-in gateway)"}}');
+      return;
+    }
+    const upstream = http.request(
+      { host: this.upstream.host, port: this.upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${route.backend}.${this.namespace}.svc.cluster.local:${this.upstream.port}` } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.poller);
+    this.poller = undefined;
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
