@@ -10,6 +10,7 @@ import { installCrds } from '../../kube/crds';
 import { readCrdDir } from '../../upstream/crds';
 import { ClusterOptionValues, addClusterOptions, connectGuarded } from '../cluster-options';
 import { UsageError } from '../errors';
+import { interruptOnSigint } from '../interrupt';
 import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFromOptions, fixtureSpecFromOptions } from '../fixture-options';
 import { formatCount, printResult } from '../output';
 import { Progress } from '../progress';
@@ -95,13 +96,7 @@ export function applyCommand(): Command {
     if (options.crds && crds.length === 0) throw new UsageError(`--crds ${options.crds}: no CustomResourceDefinitions found`);
 
     const cluster = await connectGuarded(options, 'applying to');
-    const abort = new AbortController();
-    const onSigint = () => {
-      process.stderr.write('\ninterrupting: finishing requests in flight (Ctrl-C again to quit at once)\n');
-      process.off('SIGINT', onSigint);
-      abort.abort();
-    };
-    process.on('SIGINT', onSigint);
+    const interrupt = interruptOnSigint('finishing requests in flight');
     try {
       if (crds.length > 0) {
         const installed = await installCrds(cluster, crds);
@@ -113,7 +108,7 @@ export function applyCommand(): Command {
       const result = await applySet(
         cluster,
         { parent: { name: applySetParentName(fixture.fixtureId), namespace: fixture.namespace }, labels: fixtureLabels(fixture.fixtureId), groups: fixture.groups },
-        { concurrency: options.concurrency, qps: options.qps, burst: options.burst, signal: abort.signal, onProgress: (done) => progress.update(done) },
+        { concurrency: options.concurrency, qps: options.qps, burst: options.burst, signal: interrupt.signal, onProgress: (done) => progress.update(done) },
       );
       progress.done(summarizeApply(result));
       for (const failure of result.failed) process.stderr.write(`  ${failure.object}: HTTP ${failure.status}: ${failure.message}\n`);
@@ -121,7 +116,7 @@ export function applyCommand(): Command {
       if (result.failed.length > 0) process.exitCode = 1;
       if (result.interrupted) process.exitCode = 130;
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.dispose();
       cluster.close();
     }
   });

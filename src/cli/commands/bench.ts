@@ -10,6 +10,7 @@ import { KubeletSummarySampler, MetricsApiSampler, ProcessSampler, Sampler } fro
 import { writeReports } from '../../report';
 import { ClusterOptionValues, addClusterOptions, connectGuarded } from '../cluster-options';
 import { UsageError } from '../errors';
+import { interruptOnSigint } from '../interrupt';
 import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFromOptions, fixtureSpecFromOptions } from '../fixture-options';
 import { printResult } from '../output';
 import { Progress } from '../progress';
@@ -96,13 +97,7 @@ export function benchCommand(): Command {
     fs.mkdirSync(options.out, { recursive: true });
 
     const cluster = await connectGuarded(options, 'benchmarking on');
-    const abort = new AbortController();
-    const onSigint = () => {
-      process.stderr.write('\ninterrupting: stopping, writing what was measured, cleaning up (Ctrl-C again to quit at once)\n');
-      process.off('SIGINT', onSigint);
-      abort.abort();
-    };
-    process.on('SIGINT', onSigint);
+    const interrupt = interruptOnSigint('stopping, writing what was measured, cleaning up');
     let bar: Progress | undefined;
     try {
       const results = await runBenchmark({
@@ -119,7 +114,7 @@ export function benchCommand(): Command {
         force: options.force,
         samplers: await chooseSamplers(cluster),
         toolVersion: TOOL_VERSION,
-        signal: abort.signal,
+        signal: interrupt.signal,
         onPhase: (phase, detail) => {
           bar?.done('done');
           bar = phase === 'provision' || phase === 'validate' ? new Progress(`${phase} (routes ready)`, spec.routes - 1) : undefined;
@@ -137,10 +132,10 @@ export function benchCommand(): Command {
         `${ready} of ${spec.routes - 1} timed routes ready; ${results.failures.length} failure(s)${results.run.interrupted ? '; run interrupted' : ''}\nresults: ${resultsFile}\nreports: ${Object.values(reports).join(', ')}`,
       );
       for (const failure of results.failures.slice(0, 10)) process.stderr.write(`  ${failure.phase}${failure.object ? ` ${failure.object}` : ''}: ${failure.message}\n`);
-      if (results.run.interrupted) process.exitCode = abort.signal.aborted ? 130 : 1;
+      if (results.run.interrupted) process.exitCode = interrupt.signal.aborted ? 130 : 1;
       else if (ready < spec.routes - 1) process.exitCode = 1;
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.dispose();
       cluster.close();
     }
   });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
-import { compareResults, formatComparison } from '../../report/compare';
+import { compareResults, describeThreshold, formatComparison } from '../../report/compare';
 import { DEFAULT_THRESHOLDS, THRESHOLD_NAMES, ThresholdError, Thresholds, applyThresholdFlag, thresholdsFromJson } from '../../report/thresholds';
 import { EXIT_FAILURE, UsageError } from '../errors';
 import { printResult } from '../output';
@@ -81,7 +81,7 @@ function numberOption(name: string, value: string, check: (n: number) => boolean
 const DEFAULTS_HELP = `
 Regression: worse by more than the relative threshold AND the absolute one (and, where a bootstrap interval
 exists, the interval excludes 0). Defaults (override with --threshold NAME=REL%,ABS or --threshold-file):
-${THRESHOLD_NAMES.map((n) => `  ${n.padEnd(15)} ${JSON.stringify(DEFAULT_THRESHOLDS[n])}`).join('\n')}
+${THRESHOLD_NAMES.map((n) => `  ${n.padEnd(15)} ${describeThreshold(n, DEFAULT_THRESHOLDS[n])}`).join('\n')}
 Threshold file: {"ttfsP50": {"relative": "30%", "absolute": "400ms"}, "peakMemory": {"absolute": "32MiB"}}
 Exit codes: 0 no regression, 1 regression, 2 bad input.`;
 
