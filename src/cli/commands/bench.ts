@@ -65,7 +65,7 @@ export function benchCommand(): Command {
     .addOption(new Option('--per-route-timeout <ms>', 'give up on a route after this long').argParser(numberOrText).default(120_000))
     .addOption(new Option('--request-interval <ms>', 'time between probes of one route').argParser(numberOrText).default(100))
     .addOption(new Option('--sample-interval <ms>', 'CPU/memory sampling interval').argParser(numberOrText).default(2000))
-    .addOption(new Option('--probe-concurrency <n>', 'probes in flight').argParser(numberOrText).default(128))
+    .addOption(new Option('--probe-concurrency <n>', 'probes in flight').argParser(numberOrText).default(512))
     .addOption(new Option('--apply-concurrency <n>', 'creates in flight').argParser(numberOrText).default(16))
     .addOption(new Option('--scale-down-steps <k>', 'after validation, delete routes in k steps while sampling').argParser(numberOrText))
     .option('--keep', 'keep the fixture after the run', false)
