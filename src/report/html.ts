@@ -1,0 +1,120 @@
+import { BenchResults } from '../results/schema';
+import { RESOURCES_NOTE, TTFS_NOTE, Table, environmentTable, failureLines, headline, resourcesTable, settingsTable, subtitle, title, ttfsTable } from './content';
+import { ResourcePanel, plotSpecs, renderSvg } from './plots';
+import { Summary, summarize } from './summary';
+
+export const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+
+const STYLE = `
+:root { color-scheme: light; }
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1b1b1b; background: #fafafa; margin: 0; line-height: 1.45; }
+main { max-width: 940px; margin: 0 auto; padding: 24px 28px 48px; background: white; }
+h1 { font-size: 1.6em; margin: 0 0 4px; }
+h2 { font-size: 1.25em; margin: 32px 0 10px; border-bottom: 1px solid #e3e3e3; padding-bottom: 4px; }
+.subtitle { color: #555; margin: 0 0 16px; }
+.banner { padding: 10px 14px; border-radius: 4px; margin: 12px 0; }
+.banner.invalid { background: #fdecea; border: 1px solid #f5c2bd; color: #8a1c12; }
+.banner.valid { background: #edf7ed; border: 1px solid #c3e6c3; color: #1e4620; }
+.banner.note { background: #fff8e1; border: 1px solid #ffe08a; color: #5c4400; }
+ul.headline { padding-left: 20px; font-size: 1.05em; }
+ul.headline li { margin: 4px 0; }
+table { border-collapse: collapse; margin: 8px 0; font-size: 0.92em; }
+th, td { border: 1px solid #dcdcdc; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+figure { margin: 12px 0 20px; }
+figure svg { display: block; max-width: 100%; height: auto; }
+figcaption, .note { color: #555; font-size: 0.88em; }
+.not-measured { border: 1px dashed #bbb; color: #666; background: #f7f7f7; padding: 18px; text-align: center; margin: 12px 0; border-radius: 4px; }
+footer { color: #888; font-size: 0.85em; margin-top: 36px; }
+`;
+
+function table(t: Table, className = ''): string {
+  const numeric = new Set(t.numeric ?? []);
+  const cls = (i: number) => (numeric.has(i) ? ' class="num"' : '');
+  const head = `<tr>${t.headers.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const body = t.rows.map((row) => `<tr>${row.map((c, i) => `<td${cls(i)}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table${className ? ` class="${className}"` : ''}>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
+async function panelsHtml(panels: readonly ResourcePanel[], metric: string): Promise<string> {
+  const parts: string[] = [];
+  for (const panel of panels) {
+    const id = `plot-${metric}-${panel.component}`;
+    if (!panel.spec) {
+      parts.push(`<div class="not-measured" id="${id}" data-component="${panel.component}">${escapeHtml(panel.missing ?? `${panel.label}: not measured`)}</div>`);
+      continue;
+    }
+    parts.push(`<figure class="plot" id="${id}" data-component="${panel.component}">\n${await renderSvg(panel.spec, id)}\n</figure>`);
+  }
+  return parts.join('\n');
+}
+
+/**
+ * report.html: one self-contained file (inline CSS and SVG; no scripts, fonts or other external resources) with
+ * the Markdown report's tables and three figures: time to first success per route, and CPU and memory over time
+ * per component against the live route count.
+ */
+export async function renderHtml(results: BenchResults, summary: Summary = summarize(results)): Promise<string> {
+  const specs = plotSpecs(results, summary);
+  const out: string[] = [];
+  out.push(
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title(summary))}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    '<main>',
+    `<header><h1>${escapeHtml(title(summary))}</h1><p class="subtitle">${escapeHtml(subtitle(results, summary))}</p></header>`,
+  );
+  out.push(
+    summary.validity.valid
+      ? '<div class="banner valid" id="validity">Valid run: routes, times and resource samples are all present.</div>'
+      : `<div class="banner invalid" id="validity"><strong>Invalid run.</strong> ${summary.validity.reasons.map(escapeHtml).join('; ')}.</div>`,
+  );
+  for (const warning of summary.warnings) out.push(`<div class="banner note"><strong>Note.</strong> ${escapeHtml(warning)}</div>`);
+
+  out.push('<section id="headline"><h2>Headline</h2><ul class="headline">');
+  for (const item of headline(results, summary)) out.push(`<li><strong>${escapeHtml(item.label)}:</strong> ${escapeHtml(item.text)}</li>`);
+  out.push('</ul></section>');
+
+  out.push('<section id="settings"><h2>Settings</h2>', table(settingsTable(results, summary)), '</section>');
+
+  out.push('<section id="ttfs"><h2>Time to first success</h2>');
+  if (specs.ttfs) {
+    out.push(`<figure class="plot" id="plot-ttfs">\n${await renderSvg(specs.ttfs, 'plot-ttfs')}`);
+    if (specs.ttfsCaption) out.push(`<figcaption>${escapeHtml(specs.ttfsCaption)}</figcaption>`);
+    out.push('</figure>');
+  } else out.push(`<div class="not-measured" id="plot-ttfs">${escapeHtml(specs.ttfsMissing ?? 'not measured')}</div>`);
+  out.push(table(ttfsTable(summary)), `<p class="note">${escapeHtml(TTFS_NOTE)}</p>`, '</section>');
+
+  const panelNote = (what: string) =>
+    `<p class="note">${escapeHtml(`${what} of each component (solid, left axis) against the live AIGatewayRoutes (dashed, right axis); grey vertical lines mark where each phase starts.`)}</p>`;
+  out.push('<section id="cpu"><h2>CPU over time</h2>', panelNote('CPU in millicores, averaged between samples,'), await panelsHtml(specs.cpu, 'cpu'), '</section>');
+  out.push('<section id="memory"><h2>Memory over time</h2>', panelNote('Memory in MiB (working set or resident set; the axis starts near the lowest value, not at 0)'), await panelsHtml(specs.memory, 'memory'), '</section>');
+
+  out.push('<section id="resources"><h2>Resources</h2>', table(resourcesTable(summary)), `<p class="note">${escapeHtml(RESOURCES_NOTE)}</p>`, '</section>');
+
+  const failures = failureLines(summary);
+  out.push(`<section id="failures"><h2>Failures (${summary.failures.length})</h2>`);
+  if (summary.failures.length === 0) out.push('<p>None recorded.</p>');
+  else {
+    out.push('<ul>', ...failures.shown.map((line) => `<li>${escapeHtml(line)}</li>`));
+    if (failures.more > 0) out.push(`<li>… and ${failures.more} more (all of them are in results.json)</li>`);
+    out.push('</ul>');
+  }
+  out.push('</section>');
+
+  out.push('<section id="not-measured"><h2>Not measured</h2>');
+  out.push(summary.notMeasured.length === 0 ? '<p>Everything was measured.</p>' : `<ul>${summary.notMeasured.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`);
+  out.push('</section>');
+
+  out.push('<section id="environment"><h2>Environment and versions</h2>', table(environmentTable(results)), '</section>');
+  out.push(`<footer>Rendered by aigw-scale from results.json (schema version ${results.schemaVersion}) alone.</footer>`, '</main>', '</body>', '</html>');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,331 @@
+import { BenchResults, Component, Failure, MilestoneRecord, Phase, Sample } from '../results/schema';
+import { Distribution, LinearFit, distribution, linearRegression, mean } from './stats';
+
+/** The components an operator asks about first; always listed (as "not measured" when absent). */
+export const PRIMARY_COMPONENTS: readonly Component[] = ['envoy-gateway', 'ai-gateway-controller', 'envoy-proxy'];
+
+export const COMPONENT_LABELS: Readonly<Record<Component, string>> = {
+  'envoy-gateway': 'Envoy Gateway controller',
+  'ai-gateway-controller': 'AI Gateway controller',
+  'envoy-proxy': 'Envoy proxy',
+  'kube-apiserver': 'kube-apiserver',
+  etcd: 'etcd',
+  'mock-provider': 'mock provider',
+  runner: 'benchmark runner',
+};
+
+const COMPONENT_ORDER: readonly Component[] = [...PRIMARY_COMPONENTS, 'kube-apiserver', 'etcd', 'mock-provider', 'runner'];
+
+/** Phases whose samples the memory-per-route regression uses. */
+export const REGRESSION_PHASES: readonly Phase[] = ['provision', 'validate'];
+
+/** A run is invalid when more than this share of the intended routes never reached first success. */
+export const MAX_NOT_READY_RATIO = 0.05;
+
+export type RouteStatus = 'ready' | 'timed-out' | 'failed' | 'pending';
+
+export interface RouteOutcome {
+  /** `AIGatewayRoute/namespace/name`. */
+  readonly object: string;
+  /** 1-based: the number in `route-000123`, else the order of creation. */
+  readonly index: number;
+  readonly status: RouteStatus;
+  readonly createdMs?: number;
+  readonly firstSuccessMs?: number;
+  /** firstSuccess.clientTimeMs − created.clientTimeMs. */
+  readonly ttfsMs?: number;
+  readonly attempts?: number;
+  /** The first failure recorded for this route. */
+  readonly failure?: string;
+}
+
+export interface RouteCounts {
+  /** Routes the run meant to time: settings.routes minus the untimed warm-up route (see `warmUpRoutes`). */
+  readonly expected: number;
+  /**
+   * Routes applied during warm-up and not timed: the runner applies route-000001 with the infrastructure and waits
+   * for it before timing anything, recording no milestone for it. Detected as: a warm-up phase and no record of
+   * route 1 (results.json has no explicit field for it).
+   */
+  readonly warmUpRoutes: number;
+  readonly created: number;
+  readonly ready: number;
+  readonly timedOut: number;
+  /** A failure names the route and it neither succeeded nor timed out. */
+  readonly failed: number;
+  /** Created, but the run ended before success, timeout or failure. */
+  readonly pending: number;
+  /** Intended routes with no record at all (the run ended, or failed, before creating them). */
+  readonly notCreated: number;
+  /** ready / expected. */
+  readonly readyRatio: number;
+}
+
+export interface ResourceStat {
+  readonly peak: number;
+  /** Client time of the peak. */
+  readonly peakAtMs: number;
+  /** The last sample's value. */
+  readonly final: number;
+  readonly finalPhase: Phase;
+  readonly mean: number;
+  readonly samples: number;
+}
+
+export interface MemoryPerRoute extends LinearFit {
+  /** The phases whose samples were fitted. */
+  readonly phases: readonly Phase[];
+  /** The slope: bytes of memory per live route. */
+  readonly bytesPerRoute: number;
+  /** Memory the fit predicts at 0 routes. */
+  readonly baselineBytes: number;
+  readonly minRoutes: number;
+  readonly maxRoutes: number;
+}
+
+export interface ComponentSummary {
+  readonly component: Component;
+  readonly label: string;
+  readonly samples: number;
+  /** Absent: not measured. */
+  readonly cpu?: ResourceStat;
+  readonly memory?: ResourceStat;
+  readonly memoryPerRoute?: MemoryPerRoute;
+  /** Why memory per route is absent. */
+  readonly memoryPerRouteMissing?: string;
+}
+
+export interface Validity {
+  readonly valid: boolean;
+  /** Why the run is invalid (empty when valid). */
+  readonly reasons: readonly string[];
+}
+
+export interface Summary {
+  readonly runId: string;
+  readonly mode: BenchResults['run']['mode'];
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs?: number;
+  readonly interrupted: boolean;
+  /** Client time plots count from (start of the first phase, else startedAt, else the first sample). */
+  readonly originMs: number;
+  readonly routes: RouteCounts;
+  /** Every route known from milestones or failures, by index. */
+  readonly outcomes: readonly RouteOutcome[];
+  /** Time to first success over the ready routes (timed-out routes have none); absent when none was ready. */
+  readonly ttfs?: Distribution;
+  /** Last first success − first create: when the whole set was ready (only meaningful when all were). */
+  readonly allReadyAfterMs?: number;
+  /** PRIMARY_COMPONENTS first, then other sampled components. */
+  readonly components: readonly ComponentSummary[];
+  readonly failures: readonly Failure[];
+  /** The run's own notMeasured list plus what the summary found absent. */
+  readonly notMeasured: readonly string[];
+  readonly validity: Validity;
+  /** Worth knowing but not invalidating. */
+  readonly warnings: readonly string[];
+}
+
+const kindOf = (object: string): string => object.split('/')[0];
+
+/** True for milestone objects that are routes: kind AIGatewayRoute, or probed (first success / timed out). */
+function routeObjects(milestones: readonly MilestoneRecord[], failures: readonly Failure[]): Set<string> {
+  const routes = new Set<string>();
+  for (const m of milestones) {
+    if (kindOf(m.object) === 'AIGatewayRoute' || m.milestone === 'firstSuccess' || m.milestone === 'timedOut') routes.add(m.object);
+  }
+  for (const f of failures) if (f.object && kindOf(f.object) === 'AIGatewayRoute') routes.add(f.object);
+  return routes;
+}
+
+function routeOutcomes(results: BenchResults): RouteOutcome[] {
+  const routes = routeObjects(results.milestones, results.failures);
+  const first = new Map<string, Map<string, MilestoneRecord>>();
+  for (const m of results.milestones) {
+    if (!routes.has(m.object)) continue;
+    let byMilestone = first.get(m.object);
+    if (!byMilestone) first.set(m.object, (byMilestone = new Map()));
+    const seen = byMilestone.get(m.milestone);
+    if (!seen || m.clientTimeMs < seen.clientTimeMs) byMilestone.set(m.milestone, m);
+  }
+  const failureOf = new Map<string, string>();
+  for (const f of results.failures) if (f.object && routes.has(f.object) && !failureOf.has(f.object)) failureOf.set(f.object, f.message);
+
+  // creation order is the fallback index for names without a number
+  const byCreation = [...routes].sort((a, b) => (first.get(a)?.get('created')?.clientTimeMs ?? Infinity) - (first.get(b)?.get('created')?.clientTimeMs ?? Infinity) || a.localeCompare(b));
+  const numbered = byCreation.map((o) => /-(\d+)$/.exec(o)?.[1]);
+  const useNumbers = numbered.every((n) => n !== undefined) && new Set(numbered).size === numbered.length;
+
+  const outcomes = byCreation.map((object, i): RouteOutcome => {
+    const m = first.get(object) ?? new Map<string, MilestoneRecord>();
+    const created = m.get('created');
+    const success = m.get('firstSuccess');
+    const timedOut = m.get('timedOut');
+    const failure = failureOf.get(object);
+    const status: RouteStatus = success ? 'ready' : timedOut ? 'timed-out' : failure !== undefined ? 'failed' : 'pending';
+    return {
+      object,
+      index: useNumbers ? Number(numbered[i]) : i + 1,
+      status,
+      ...(created && { createdMs: created.clientTimeMs }),
+      ...(success && { firstSuccessMs: success.clientTimeMs }),
+      ...(created && success && { ttfsMs: success.clientTimeMs - created.clientTimeMs }),
+      ...((success ?? timedOut)?.attempts !== undefined && { attempts: (success ?? timedOut)?.attempts }),
+      ...(failure !== undefined && { failure }),
+    };
+  });
+  return outcomes.sort((a, b) => a.index - b.index);
+}
+
+function resourceStat(samples: readonly Sample[], value: (s: Sample) => number | undefined): ResourceStat | undefined {
+  const measured = samples.filter((s) => value(s) !== undefined && Number.isFinite(value(s)));
+  if (measured.length === 0) return undefined;
+  let peak = measured[0];
+  for (const s of measured) if ((value(s) as number) > (value(peak) as number)) peak = s;
+  const last = measured[measured.length - 1];
+  return {
+    peak: value(peak) as number,
+    peakAtMs: peak.t,
+    final: value(last) as number,
+    finalPhase: last.phase,
+    mean: mean(measured.map((s) => value(s) as number)) as number,
+    samples: measured.length,
+  };
+}
+
+/**
+ * Least-squares slope of memory against live routes over the provision and validate samples. When the route count
+ * did not change there (all routes created between two samples), the warm-up samples (infrastructure and the first
+ * route in place) are added as the baseline, and the fit says so in `phases`.
+ */
+export function memoryPerRoute(samples: readonly Sample[]): { fit?: MemoryPerRoute; missing?: string } {
+  const measured = samples.filter((s) => s.memoryBytes !== undefined && Number.isFinite(s.memoryBytes));
+  const attempt = (phases: readonly Phase[]) => {
+    const points = measured.filter((s) => phases.includes(s.phase));
+    const xs = points.map((s) => s.liveObjects);
+    const fit = points.length >= 3 ? linearRegression(xs, points.map((s) => s.memoryBytes as number)) : undefined;
+    return { points, fit: fit && { ...fit, phases, bytesPerRoute: fit.slope, baselineBytes: fit.intercept, minRoutes: Math.min(...xs), maxRoutes: Math.max(...xs) } };
+  };
+  const main = attempt(REGRESSION_PHASES);
+  if (main.fit) return { fit: main.fit };
+  const withWarmUp = attempt(['warm-up', ...REGRESSION_PHASES]);
+  if (withWarmUp.fit) return { fit: withWarmUp.fit };
+  if (main.points.length < 3) return { missing: `${main.points.length} memory sample(s) during provision/validate; at least 3 needed` };
+  return { missing: 'the route count did not change while memory was sampled (all samples at the same count)' };
+}
+
+function componentSummaries(results: BenchResults): ComponentSummary[] {
+  const byComponent = new Map<Component, Sample[]>();
+  for (const s of [...results.samples].sort((a, b) => a.t - b.t)) {
+    let list = byComponent.get(s.component);
+    if (!list) byComponent.set(s.component, (list = []));
+    list.push(s);
+  }
+  const components = [...new Set<Component>([...PRIMARY_COMPONENTS, ...byComponent.keys()])].sort(
+    (a, b) => (COMPONENT_ORDER.indexOf(a) + 1 || 99) - (COMPONENT_ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b),
+  );
+  return components.map((component) => {
+    const samples = byComponent.get(component) ?? [];
+    const cpu = resourceStat(samples, (s) => s.cpuMillicores);
+    const memory = resourceStat(samples, (s) => s.memoryBytes);
+    const perRoute = memory ? memoryPerRoute(samples) : { missing: 'memory not measured' };
+    return {
+      component,
+      label: COMPONENT_LABELS[component] ?? component,
+      samples: samples.length,
+      ...(cpu && { cpu }),
+      ...(memory && { memory }),
+      ...(perRoute.fit && { memoryPerRoute: perRoute.fit }),
+      ...(perRoute.missing && { memoryPerRouteMissing: perRoute.missing }),
+    };
+  });
+}
+
+function originOf(results: BenchResults): number {
+  const phaseStart = results.phases.length > 0 ? Math.min(...results.phases.map((p) => p.startMs)) : NaN;
+  if (Number.isFinite(phaseStart)) return phaseStart;
+  const started = Date.parse(results.run.startedAt);
+  if (Number.isFinite(started)) return started;
+  const firstSample = results.samples.length > 0 ? Math.min(...results.samples.map((s) => s.t)) : NaN;
+  return Number.isFinite(firstSample) ? firstSample : 0;
+}
+
+/** Everything the report says, computed from results.json alone. Absent measurements stay absent. */
+export function summarize(results: BenchResults): Summary {
+  const outcomes = routeOutcomes(results);
+  const count = (status: RouteStatus) => outcomes.filter((o) => o.status === status).length;
+  const created = outcomes.filter((o) => o.createdMs !== undefined).length;
+  const warmUpRoutes = results.phases.some((p) => p.phase === 'warm-up') && !outcomes.some((o) => /(^|\/)route-0*1$/.test(o.object)) && results.settings.routes > 0 ? 1 : 0;
+  const expected = results.settings.routes - warmUpRoutes;
+  const ready = count('ready');
+  const routes: RouteCounts = {
+    expected,
+    warmUpRoutes,
+    created,
+    ready,
+    timedOut: count('timed-out'),
+    failed: count('failed'),
+    pending: count('pending'),
+    notCreated: Math.max(0, expected - outcomes.length),
+    readyRatio: expected > 0 ? ready / expected : 0,
+  };
+  const ttfsValues = outcomes.flatMap((o) => (o.ttfsMs === undefined ? [] : [o.ttfsMs]));
+  const ttfs = distribution(ttfsValues);
+  const createdTimes = outcomes.flatMap((o) => (o.createdMs === undefined ? [] : [o.createdMs]));
+  const successTimes = outcomes.flatMap((o) => (o.firstSuccessMs === undefined ? [] : [o.firstSuccessMs]));
+  const allReadyAfterMs = createdTimes.length > 0 && successTimes.length > 0 ? Math.max(...successTimes) - Math.min(...createdTimes) : undefined;
+
+  const components = componentSummaries(results);
+
+  const notMeasured = [...results.notMeasured];
+  const addNotMeasured = (line: string) => {
+    if (!notMeasured.includes(line)) notMeasured.push(line);
+  };
+  for (const c of components) {
+    // the runner's own line about a component (e.g. "envoy-proxy: no CPU or memory samples …") already says it
+    if (results.notMeasured.some((line) => line.includes(c.component)) && !c.memory && !c.cpu) continue;
+    if (c.samples === 0) addNotMeasured(`${c.component}: never sampled — CPU and memory not measured`);
+    else {
+      if (!c.cpu) addNotMeasured(`${c.component}: CPU not measured`);
+      if (!c.memory) addNotMeasured(`${c.component}: memory not measured`);
+      else if (!c.memoryPerRoute) addNotMeasured(`${c.component}: memory per route not computed (${c.memoryPerRouteMissing})`);
+    }
+  }
+  if (!ttfs) addNotMeasured('time to first success: no route reached first success');
+
+  const reasons: string[] = [];
+  const warnings: string[] = [];
+  if (results.samples.length === 0) reasons.push('no resource samples were recorded');
+  if (outcomes.length === 0) reasons.push('no route milestones were recorded');
+  const notReady = expected - ready;
+  if (expected > 0 && notReady / expected > MAX_NOT_READY_RATIO) {
+    reasons.push(`${notReady} of ${expected} routes (${((notReady / expected) * 100).toFixed(1)} %) never reached first success; at most ${MAX_NOT_READY_RATIO * 100} % allowed`);
+  }
+  if (results.run.interrupted) reasons.push('the run was interrupted before it finished');
+  if (results.run.mode === 'stand-in') warnings.push('mode stand-in: requests went through the test stand-in gateway, not Envoy; times say nothing about Envoy AI Gateway');
+  if (results.run.mode === 'control-plane') warnings.push('mode control-plane: no gateway data plane; time to first success was not measured through Envoy');
+  const negative = ttfsValues.filter((v) => v < 0).length;
+  if (negative > 0) warnings.push(`${negative} route(s) have a first success before their create returned (client clock): check the runner`);
+
+  const started = Date.parse(results.run.startedAt);
+  const finished = Date.parse(results.run.finishedAt);
+  return {
+    runId: results.run.id,
+    mode: results.run.mode,
+    startedAt: results.run.startedAt,
+    finishedAt: results.run.finishedAt,
+    ...(Number.isFinite(started) && Number.isFinite(finished) && { durationMs: finished - started }),
+    interrupted: results.run.interrupted,
+    originMs: originOf(results),
+    routes,
+    outcomes,
+    ...(ttfs && { ttfs }),
+    ...(allReadyAfterMs !== undefined && { allReadyAfterMs }),
+    components,
+    failures: results.failures,
+    notMeasured,
+    validity: { valid: reasons.length === 0, reasons },
+    warnings,
+  };
+}
