@@ -214,6 +214,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
     versions: checked.versions,
     settings: {
       routes: spec.routes,
+      warmUpRoutes: 1,
       backends: spec.backends,
       headerMutations: spec.headerMutations,
       fixtureId: spec.fixtureId,

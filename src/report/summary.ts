@@ -256,7 +256,10 @@ export function summarize(results: BenchResults): Summary {
   const outcomes = routeOutcomes(results);
   const count = (status: RouteStatus) => outcomes.filter((o) => o.status === status).length;
   const created = outcomes.filter((o) => o.createdMs !== undefined).length;
-  const warmUpRoutes = results.phases.some((p) => p.phase === 'warm-up') && !outcomes.some((o) => /(^|\/)route-0*1$/.test(o.object)) && results.settings.routes > 0 ? 1 : 0;
+  // Older results lack settings.warmUpRoutes: then a warm-up phase without a record of route 1 means one.
+  const warmUpRoutes =
+    results.settings.warmUpRoutes ??
+    (results.phases.some((p) => p.phase === 'warm-up') && !outcomes.some((o) => /(^|\/)route-0*1$/.test(o.object)) && results.settings.routes > 0 ? 1 : 0);
   const expected = results.settings.routes - warmUpRoutes;
   const ready = count('ready');
   const routes: RouteCounts = {

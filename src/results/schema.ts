@@ -85,6 +85,8 @@ export interface BenchResults {
   readonly versions: Readonly<Record<string, string>>;
   readonly settings: {
     readonly routes: number;
+    /** Routes applied in the warm-up phase and not timed (route-000001 …); included in `routes`. */
+    readonly warmUpRoutes?: number;
     readonly backends: number;
     readonly headerMutations: number;
     readonly fixtureId: string;
