@@ -1,0 +1,201 @@
+/**
+ * The two fixture modes. `resources`: one Pulumi resource per object, so the count grows with N. `bundle`:
+ * one command whose inputs do not grow with N, carrying the manifests' hash, and whose scripts rebuild the
+ * very same fixture through our CLI.
+ */
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FixtureSpec, resolveFixtureSpec } from '../../charts/fixture-spec';
+import { fixtureParts } from '../../charts/scale-fixture';
+import { applyScript, deleteScript, fixtureFlags } from '../../infra/bundle';
+import { renderFixture } from '../../infra/fixture-render';
+import { applyCommand } from '../../src/cli/commands/apply';
+import { FixtureOptionValues, fixtureSpecFromOptions } from '../../src/cli/fixture-options';
+import { writeFixture } from '../../src/synth/write-fixture';
+import { FAKE_KIND_KUBECONFIG, FAKE_MOCK_PROVIDER_CODE, SECRET_SIG, StackRun, plainStrings, runStack } from './harness';
+
+const tempDirs: string[] = [];
+const tempDir = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-scale-modes-'));
+  tempDirs.push(dir);
+  return dir;
+};
+afterAll(() => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+const fixtureObjects = (run: StackRun) => {
+  const fixture = run.get('fixture', 'aigw-scale:infra:Fixture');
+  return run.descendants(fixture).filter((r) => r.custom && r.name !== 'gateway-nodeport');
+};
+
+describe('resources mode', () => {
+  test('one Pulumi resource per object: the count scales with N', async () => {
+    const small = await runStack('modes', { routes: '5', backends: '5', fixtureMode: 'resources' });
+    const large = await runStack('modes', { routes: '40', backends: '5', fixtureMode: 'resources' });
+    for (const [run, routes] of [[small, 5], [large, 40]] as const) {
+      expect(run.ofType('kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute')).toHaveLength(routes);
+      expect(fixtureObjects(run)).toHaveLength(run.outputs.fixtureObjects);
+      expect(run.ofType('command:local:Command').map((c) => c.name)).toEqual(['kind']);
+    }
+    expect(fixtureObjects(large).length - fixtureObjects(small).length).toBe(35);
+  });
+
+  test('objects are exactly the rendered manifests, custom kinds as CustomResources', async () => {
+    const run = await runStack('modes', { routes: '3', backends: '2', fixtureMode: 'resources' });
+    const route = run.get('aigatewayroute-route-000002');
+    expect(route.type).toBe('kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute');
+    expect(route.inputs).toMatchObject({
+      apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+      kind: 'AIGatewayRoute',
+      metadata: { name: 'route-000002', namespace: 'modes', labels: { 'aigw-scale/fixture': 'modes', 'app.kubernetes.io/part-of': 'aigw-scale' } },
+    });
+    expect(run.get('gatewayclass-aigw-scale-modes').type).toBe('kubernetes:gateway.networking.k8s.io/v1:GatewayClass');
+    expect(run.get('configmap-mock-provider-code').inputs.data['mock-provider.js']).toBe(FAKE_MOCK_PROVIDER_CODE);
+  });
+});
+
+describe('bundle mode', () => {
+  let small: StackRun;
+  let large: StackRun;
+  beforeAll(async () => {
+    small = await runStack('modes', { routes: '10', backends: '2', fixtureMode: 'bundle' });
+    large = await runStack('modes', { routes: '5000', backends: '2', fixtureMode: 'bundle' });
+  });
+  const bundleOf = (run: StackRun) => fixtureObjects(run);
+
+  test('the whole fixture is ONE resource whose apply script carries the manifests hash', () => {
+    for (const run of [small, large]) {
+      const objects = bundleOf(run);
+      expect(objects.map((o) => [o.type, o.name])).toEqual([['command:local:Command', 'fixture-bundle']]);
+      const [bundle] = objects;
+      // A new hash changes `create`/`update`: an in-place update, never a replacement (triggers would replace).
+      expect(bundle.inputs.create.split('\n')[0]).toContain(`sha256 ${run.outputs.fixtureHash}`);
+      expect(bundle.inputs.triggers).toBeUndefined();
+      expect(bundle.inputs.update).toBe(bundle.inputs.create); // a new hash re-applies in place; the ApplySet prunes
+      expect(bundle.inputs.delete).toContain("delete --kubeconfig \"$kubeconfig\" --yes --fixture 'modes'");
+      expect(bundle.deleteBeforeReplace).toBe(true);
+      expect(bundle.replaceOnChanges).toContain('delete'); // plus @pulumi/command's own triggers[*], which we leave empty
+    }
+    expect(small.outputs.fixtureHash).not.toBe(large.outputs.fixtureHash);
+  });
+
+  test('state stays O(1) in N: the inputs of 10 and 5,000 routes differ only in the numbers and the hash', () => {
+    const size = (run: StackRun) => JSON.stringify(bundleOf(run)[0].serialized).length;
+    expect(Math.abs(size(large) - size(small))).toBeLessThanOrEqual(10);
+    expect(small.resources.length).toBe(large.resources.length);
+  });
+
+  test('the kubeconfig reaches the command only as a secret environment variable', () => {
+    const [bundle] = bundleOf(small);
+    expect(bundle.inputs.environment).toEqual({ AIGW_SCALE_KUBECONFIG: FAKE_KIND_KUBECONFIG });
+    expect(bundle.serialized.environment.AIGW_SCALE_KUBECONFIG[Object.keys(bundle.serialized.environment.AIGW_SCALE_KUBECONFIG)[0]]).toBe(SECRET_SIG);
+    expect(plainStrings(bundle.serialized).join('\n')).not.toContain('fake kubeconfig');
+    expect(bundle.additionalSecretOutputs).toContain('environment');
+    expect(bundle.inputs.create).not.toContain('fake kubeconfig');
+  });
+});
+
+describe('the fixture hash', () => {
+  test('equals the sha256 `aigw-scale synth` prints for the same fixture', () => {
+    const spec = resolveFixtureSpec({ routes: 250, backends: 5, namespace: 'n', fixtureId: 'f' });
+    const extras = { mockProviderCode: FAKE_MOCK_PROVIDER_CODE };
+    const rendered = renderFixture(spec, extras, { keep: true });
+    const written = writeFixture(fixtureParts(spec, extras), tempDir());
+    expect(rendered.sha256).toBe(written.sha256);
+    expect(rendered.objects).toBe(written.objects);
+    expect(rendered.kinds).toEqual(written.kinds);
+    expect(rendered.parts!.flatMap((p) => p.manifests)).toHaveLength(written.objects);
+    expect(renderFixture(spec, extras, { keep: false })).toEqual({ ...rendered, parts: undefined });
+  });
+});
+
+describe('bundle scripts', () => {
+  const spec: FixtureSpec = resolveFixtureSpec({ routes: 7, backends: 3, namespace: "it's-ns".replace("'", ''), fixtureId: 'demo', headerMutations: 2, apiKeyAuth: true, connectionBufferLimit: '32Mi' });
+
+  test('the flags rebuild exactly the same FixtureSpec through the CLI parser', async () => {
+    for (const [candidate, mock] of [[spec, true], [resolveFixtureSpec({ routes: 3, providerHost: 'mock.example.com', createNamespace: false, routeApiVersion: 'v1alpha1' }), false]] as const) {
+      let parsed: (FixtureOptionValues & { mockProvider: boolean }) | undefined;
+      const command = applyCommand().exitOverride();
+      command.action((_dir: unknown, options: FixtureOptionValues) => {
+        parsed = options;
+      });
+      await command.parseAsync(fixtureFlags(candidate, mock), { from: 'user' });
+      expect(fixtureSpecFromOptions(parsed!)).toEqual(candidate);
+      expect(parsed!.mockProvider).toBe(mock);
+    }
+  });
+
+  /** A fake `node` on PATH: records its arguments, the kubeconfig it was given and that file's mode. */
+  function fakeNode(dir: string): string {
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(
+      path.join(bin, 'node'),
+      [
+        '#!/bin/sh',
+        'printf "%s\\n" "$@" > "$FAKE_LOG/args"',
+        'prev=""; for a in "$@"; do [ "$prev" = "--kubeconfig" ] && kc="$a"; prev="$a"; done',
+        'printf "%s" "$kc" > "$FAKE_LOG/kubeconfig-path"',
+        'cat "$kc" > "$FAKE_LOG/kubeconfig"',
+        'ls -l "$kc" | cut -c1-10 > "$FAKE_LOG/mode"',
+        'printf "%s" "${FAKE_OUTPUT:-}"',
+        'exit "${FAKE_EXIT:-0}"',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    return bin;
+  }
+
+  function runScript(script: string, env: Record<string, string>) {
+    const dir = tempDir();
+    const bin = fakeNode(dir);
+    const result = spawnSync('sh', ['-c', script], { cwd: dir, env: { PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: dir, TMPDIR: dir, ...env }, encoding: 'utf8' });
+    const read = (name: string) => fs.readFileSync(path.join(dir, name), 'utf8');
+    return { ...result, dir, read };
+  }
+
+  test('apply: the secret kubeconfig becomes a 0600 temp file for the CLI, removed afterwards', () => {
+    const result = runScript(applyScript({ spec, mockProvider: true, sha256: 'abc' }), { AIGW_SCALE_KUBECONFIG: 'kubeconfig text' });
+    expect(result.status).toBe(0);
+    const args = result.read('args').trim().split('\n');
+    expect(args.slice(0, 5)).toEqual(['bin/aigw-scale.cjs', 'apply', '--kubeconfig', result.read('kubeconfig-path'), '--yes']);
+    expect(args.slice(5)).toEqual(fixtureFlags(spec, true));
+    expect(result.read('kubeconfig')).toBe('kubeconfig text');
+    expect(result.read('mode').trim()).toBe('-rw-------');
+    expect(fs.existsSync(result.read('kubeconfig-path'))).toBe(false);
+  });
+
+  test('apply: an existing kubeconfig file and a context are passed as they are; failures fail the command', () => {
+    const file = path.join(tempDir(), 'kc');
+    fs.writeFileSync(file, 'file kubeconfig', { mode: 0o600 });
+    const script = applyScript({ spec, mockProvider: false, sha256: 'abc', context: "ctx 'a'" });
+    const result = runScript(script, { AIGW_SCALE_KUBECONFIG_PATH: file });
+    expect(result.status).toBe(0);
+    const args = result.read('args').trim().split('\n');
+    expect(args.slice(2, 7)).toEqual(['--kubeconfig', file, '--yes', '--context', "ctx 'a'"]);
+    expect(fs.existsSync(file)).toBe(true);
+    expect(runScript(script, { AIGW_SCALE_KUBECONFIG_PATH: file, FAKE_EXIT: '1' }).status).toBe(1);
+    expect(runScript(script, {}).status).toBe(2);
+  });
+
+  test('delete: by fixture id; a fixture or cluster already gone is not an error, anything else is', () => {
+    const script = deleteScript({ spec });
+    const ok = runScript(script, { AIGW_SCALE_KUBECONFIG: 'k' });
+    expect(ok.status).toBe(0);
+    expect(ok.read('args').trim().split('\n')).toEqual(['bin/aigw-scale.cjs', 'delete', '--kubeconfig', ok.read('kubeconfig-path'), '--yes', '--fixture', 'demo', '--timeout', '300']);
+    expect(runScript(script, { AIGW_SCALE_KUBECONFIG: 'k', FAKE_EXIT: '2', FAKE_OUTPUT: 'aigw-scale: no fixture "demo" in kind-x' }).status).toBe(0);
+    expect(runScript(script, { AIGW_SCALE_KUBECONFIG: 'k', FAKE_EXIT: '1', FAKE_OUTPUT: 'connect ECONNREFUSED 127.0.0.1:40000' }).status).toBe(0);
+    expect(runScript(script, { AIGW_SCALE_KUBECONFIG: 'k', FAKE_EXIT: '1', FAKE_OUTPUT: "aigw-scale: ENOENT: no such file or directory, open '/tmp/x/pki/apiserver/apiserver.crt'" }).status).toBe(0);
+    const failed = runScript(script, { AIGW_SCALE_KUBECONFIG: 'k', FAKE_EXIT: '1', FAKE_OUTPUT: 'HTTP 403 forbidden' });
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain('HTTP 403 forbidden');
+  });
+
+  test('the scripts are valid sh', () => {
+    for (const script of [applyScript({ spec, mockProvider: true, sha256: 'x' }), deleteScript({ spec, context: 'c' })]) {
+      expect(() => execFileSync('sh', ['-n', '-c', script])).not.toThrow();
+    }
+  });
+});
