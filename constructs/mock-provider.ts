@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import { Construct } from 'constructs';
 import { FIXTURE_LABEL, fixtureLabels } from './conventions';
 import { Manifest, addApiObjects } from './manifest';
+import { CONFIGMAP_DATA_LIMIT_BYTES, DEFAULT_GZIP_THRESHOLD_BYTES, checkConfigMapSize, nodeBundle } from './node-bundle';
+
+export { CONFIGMAP_DATA_LIMIT_BYTES, DEFAULT_GZIP_THRESHOLD_BYTES };
 
 /** Requests and limits of one container, as Kubernetes quantities. */
 export interface MockProviderResources {
@@ -61,9 +62,6 @@ export const DEFAULT_MOCK_PROVIDER_RESOURCES: MockProviderResources = {
   requests: { cpu: '100m', memory: '64Mi' },
   limits: { cpu: '1', memory: '256Mi' },
 };
-export const DEFAULT_GZIP_THRESHOLD_BYTES = 768 * 1024;
-/** Kubernetes refuses objects (a ConfigMap's data plus metadata) above 1 MiB; keep headroom for metadata. */
-export const CONFIGMAP_DATA_LIMIT_BYTES = 1024 * 1024 - 16 * 1024;
 /** The ConfigMap key and file name of the bundle. */
 export const MOCK_PROVIDER_FILE = 'mock-provider.js';
 export const MOCK_PROVIDER_COMPONENT = 'mock-provider';
@@ -75,8 +73,6 @@ const APP_INSTANCE_LABEL = 'app.kubernetes.io/instance';
 const APP_COMPONENT_LABEL = 'app.kubernetes.io/component';
 const APP_NAME = 'aigw-scale-mock-provider';
 const USER_ID = 1000;
-const CODE_DIR = '/app';
-const UNPACKED_DIR = '/unpacked';
 const CASSETTES_DIR = '/cassettes';
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]+$/;
@@ -102,38 +98,9 @@ export function mockProviderManifests(props: MockProviderProps): Manifest[] {
 
   const selector = mockProviderSelector(props);
   const labels = { ...fixtureLabels(props.fixtureId), ...selector, [APP_COMPONENT_LABEL]: MOCK_PROVIDER_COMPONENT };
-  const codeBytes = Buffer.byteLength(props.code);
-  const gzip = codeBytes > (props.gzipThresholdBytes ?? DEFAULT_GZIP_THRESHOLD_BYTES);
   const codeConfigMapName = `${name}-code`;
   const cassettesConfigMapName = `${name}-cassettes`;
   const hasCassettes = props.cassettes !== undefined && Object.keys(props.cassettes).length > 0;
-
-  const codeConfigMap: Manifest = gzip
-    ? {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: codeConfigMapName, namespace: props.namespace, labels },
-        binaryData: { [`${MOCK_PROVIDER_FILE}.gz`]: gzipped(props.code).toString('base64') },
-      }
-    : {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: codeConfigMapName, namespace: props.namespace, labels },
-        data: { [MOCK_PROVIDER_FILE]: props.code },
-      };
-  checkConfigMapSize(codeConfigMap, 'code');
-  const manifests: Manifest[] = [codeConfigMap];
-  if (hasCassettes) {
-    const cassettesConfigMap: Manifest = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: cassettesConfigMapName, namespace: props.namespace, labels },
-      data: { ...props.cassettes },
-    };
-    checkConfigMapSize(cassettesConfigMap, 'cassettes');
-    manifests.push(cassettesConfigMap);
-  }
-
   const resources = props.resources ?? DEFAULT_MOCK_PROVIDER_RESOURCES;
   const securityContext = {
     runAsNonRoot: true,
@@ -144,29 +111,48 @@ export function mockProviderManifests(props: MockProviderProps): Manifest[] {
     capabilities: { drop: ['ALL'] },
     seccompProfile: { type: 'RuntimeDefault' },
   };
-  const codeFile = `${gzip ? UNPACKED_DIR : CODE_DIR}/${MOCK_PROVIDER_FILE}`;
+  const image = props.image ?? DEFAULT_MOCK_PROVIDER_IMAGE;
+  const bundle = nodeBundle({
+    configMapName: codeConfigMapName,
+    namespace: props.namespace,
+    labels,
+    code: props.code,
+    fileName: MOCK_PROVIDER_FILE,
+    gzipThresholdBytes: props.gzipThresholdBytes,
+    image,
+    resources,
+    securityContext,
+    what: 'MockProvider code',
+  });
+  const manifests: Manifest[] = [bundle.configMap];
+  if (hasCassettes) {
+    const cassettesConfigMap: Manifest = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: cassettesConfigMapName, namespace: props.namespace, labels },
+      data: { ...props.cassettes },
+    };
+    checkConfigMapSize(cassettesConfigMap, 'MockProvider cassettes');
+    manifests.push(cassettesConfigMap);
+  }
+
   const args = [
-    codeFile,
+    bundle.path,
     '--host', '0.0.0.0',
     '--port', String(port),
     ...(hasCassettes ? ['--cassettes', CASSETTES_DIR] : []),
     ...(props.args ?? []),
   ];
   const volumeMounts = [
-    { name: 'code', mountPath: CODE_DIR, readOnly: true },
-    ...(gzip ? [{ name: 'unpacked', mountPath: UNPACKED_DIR, readOnly: true }] : []),
+    ...bundle.volumeMounts,
     ...(hasCassettes ? [{ name: 'cassettes', mountPath: CASSETTES_DIR, readOnly: true }] : []),
     { name: 'tmp', mountPath: '/tmp' },
   ];
   const volumes = [
-    { name: 'code', configMap: { name: codeConfigMapName, defaultMode: 0o444 } },
-    ...(gzip ? [{ name: 'unpacked', emptyDir: { sizeLimit: '64Mi' } }] : []),
+    ...bundle.volumes,
     ...(hasCassettes ? [{ name: 'cassettes', configMap: { name: cassettesConfigMapName, defaultMode: 0o444 } }] : []),
     { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
   ];
-  // Unpacks the gzipped bundle with node itself (no shell or gunzip needed in the image).
-  const unpack = `require('fs').writeFileSync('${UNPACKED_DIR}/${MOCK_PROVIDER_FILE}', require('zlib').gunzipSync(require('fs').readFileSync('${CODE_DIR}/${MOCK_PROVIDER_FILE}.gz')))`;
-  const image = props.image ?? DEFAULT_MOCK_PROVIDER_IMAGE;
   const preStopSleep = props.preStopSleepSeconds ?? 3;
   const probe = (periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path: '/healthz', port: 'http' },
@@ -185,30 +171,14 @@ export function mockProviderManifests(props: MockProviderProps): Manifest[] {
       template: {
         metadata: {
           labels,
-          annotations: { [CODE_CHECKSUM_ANNOTATION]: createHash('sha256').update(props.code).digest('hex') },
+          annotations: { [CODE_CHECKSUM_ANNOTATION]: bundle.sha256 },
         },
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false, // one Service per backend: thousands of env vars otherwise
           terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 30,
           securityContext: { runAsNonRoot: true, runAsUser: USER_ID, runAsGroup: USER_ID, fsGroup: USER_ID, seccompProfile: { type: 'RuntimeDefault' } },
-          ...(gzip
-            ? {
-                initContainers: [
-                  {
-                    name: 'unpack',
-                    image,
-                    command: ['node', '-e', unpack],
-                    resources,
-                    securityContext,
-                    volumeMounts: [
-                      { name: 'code', mountPath: CODE_DIR, readOnly: true },
-                      { name: 'unpacked', mountPath: UNPACKED_DIR },
-                    ],
-                  },
-                ],
-              }
-            : {}),
+          ...(bundle.initContainers.length > 0 ? { initContainers: bundle.initContainers } : {}),
           containers: [
             {
               name: 'mock-provider',
@@ -248,13 +218,6 @@ export function mockProviderManifests(props: MockProviderProps): Manifest[] {
   return manifests;
 }
 
-/** gzip with the header's OS byte fixed to "unknown", so the bytes do not depend on the synthesizing platform. */
-function gzipped(text: string): Buffer {
-  const bytes = gzipSync(text, { level: 9 });
-  bytes[9] = 0xff;
-  return bytes;
-}
-
 function checkProps(props: MockProviderProps, name: string, port: number, replicas: number): void {
   const problems: string[] = [];
   if (!DNS1035_LABEL.test(name) || name.length > 50) problems.push(`name ${JSON.stringify(name)}: a DNS-1035 label of at most 50 characters`);
@@ -275,14 +238,6 @@ function checkProps(props: MockProviderProps, name: string, port: number, replic
     if (!CONFIGMAP_KEY.test(file) || !file.endsWith('.json')) problems.push(`cassette file ${JSON.stringify(file)}: a ConfigMap key ending in .json`);
   }
   if (problems.length > 0) throw new Error(`Invalid MockProvider props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-}
-
-function checkConfigMapSize(configMap: Manifest, what: string): void {
-  const data = { ...(configMap.data as Record<string, string> | undefined), ...(configMap.binaryData as Record<string, string> | undefined) };
-  const bytes = Object.entries(data).reduce((total, [key, value]) => total + key.length + Buffer.byteLength(value), 0);
-  if (bytes > CONFIGMAP_DATA_LIMIT_BYTES) {
-    throw new Error(`MockProvider ${what} ConfigMap ${configMap.metadata.name} holds ${bytes} bytes, over the ${CONFIGMAP_DATA_LIMIT_BYTES}-byte limit of a ConfigMap`);
-  }
 }
 
 /**

@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KubeconfigError, ResolvedKubeconfig, loadKubeconfig } from './kubeconfig';
+import { IN_CLUSTER_CONTEXT, InClusterOptions, KubeconfigError, ResolvedKubeconfig, inClusterAvailable, loadInClusterConfig, loadKubeconfig } from './kubeconfig';
 
 /** How to reach a cluster: `--kubeconfig` (default KUBECONFIG, then ~/.kube/config) and `--context`. */
 export interface ClusterOptions {
@@ -26,13 +26,34 @@ export class ClusterError extends Error {
   }
 }
 
+/** The kubeconfig named by the flag, then KUBECONFIG (first entry), if any. */
+function explicitKubeconfig(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return flag ?? env.KUBECONFIG?.split(path.delimiter).find(Boolean);
+}
+
+/** ~/.kube/config (HOME from `env`, as kubectl does). */
+function defaultKubeconfig(env: NodeJS.ProcessEnv): string {
+  return path.join(env.HOME || os.homedir(), '.kube', 'config');
+}
+
 /** Finds the kubeconfig file: the flag, then KUBECONFIG (first entry), then ~/.kube/config. */
 export function resolveKubeconfigPath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const candidate = flag ?? env.KUBECONFIG?.split(path.delimiter).find(Boolean) ?? path.join(os.homedir(), '.kube', 'config');
+  const candidate = explicitKubeconfig(flag, env) ?? defaultKubeconfig(env);
   if (!fs.existsSync(candidate)) {
     throw new ClusterError(`kubeconfig ${candidate} does not exist; pass --kubeconfig, set KUBECONFIG, or start a local cluster with \`npx aigw-scale local up\``);
   }
   return candidate;
+}
+
+/**
+ * Where the connection's configuration comes from: a kubeconfig file (flag, KUBECONFIG, ~/.kube/config), or,
+ * when none is given or present and the process runs in a pod, the pod's service account ("in-cluster").
+ */
+export function resolveClusterSource(options: ClusterOptions = {}, inCluster: InClusterOptions = {}): { kubeconfig: string } | { inCluster: true } {
+  const env = inCluster.env ?? process.env;
+  const explicit = explicitKubeconfig(options.kubeconfig, env);
+  if (explicit === undefined && !fs.existsSync(defaultKubeconfig(env)) && inClusterAvailable(inCluster)) return { inCluster: true };
+  return { kubeconfig: resolveKubeconfigPath(options.kubeconfig, env) };
 }
 
 /**
@@ -42,6 +63,7 @@ export function resolveKubeconfigPath(flag?: string, env: NodeJS.ProcessEnv = pr
 export class Cluster {
   readonly server: string;
   readonly contextName: string;
+  /** The kubeconfig file, or the service account directory for in-cluster configuration. */
   readonly kubeconfigPath: string;
   private readonly agent: https.Agent;
 
@@ -53,10 +75,20 @@ export class Cluster {
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 64, ca, cert, key, rejectUnauthorized, servername });
   }
 
-  static async connect(options: ClusterOptions = {}): Promise<Cluster> {
-    const file = resolveKubeconfigPath(options.kubeconfig);
+  /**
+   * Connects with a kubeconfig (see resolveClusterSource), or in a pod without one with its service account.
+   * `inCluster` injects the environment and the service account directory (tests).
+   */
+  static async connect(options: ClusterOptions = {}, inCluster: InClusterOptions = {}): Promise<Cluster> {
     try {
-      return new Cluster(loadKubeconfig(file, options.context));
+      const source = resolveClusterSource(options, inCluster);
+      if ('inCluster' in source) {
+        if (options.context !== undefined && options.context !== IN_CLUSTER_CONTEXT) {
+          throw new ClusterError(`no kubeconfig here (in a pod, using its service account): --context must be "${IN_CLUSTER_CONTEXT}" or left out, got "${options.context}"`);
+        }
+        return new Cluster(loadInClusterConfig(inCluster));
+      }
+      return new Cluster(loadKubeconfig(source.kubeconfig, options.context));
     } catch (error) {
       if (error instanceof KubeconfigError) throw new ClusterError(error.message);
       throw error;

@@ -62,7 +62,12 @@ export interface TlsSettings {
 /** One context of a kubeconfig, resolved: where the apiserver is and how to authenticate. */
 export class ResolvedKubeconfig {
   private execToken?: { token: string; expires: number };
+  private fileToken?: { token: string; readAt: number };
 
+  /**
+   * @param tokenFileRefreshMs how long a token read from `tokenFile` is reused before the file is read again
+   *   (0: on every request). Projected service account tokens rotate, so they are re-read periodically.
+   */
   constructor(
     readonly file: string,
     readonly contextName: string,
@@ -70,18 +75,77 @@ export class ResolvedKubeconfig {
     readonly tls: TlsSettings,
     private readonly user: UserEntry,
     private readonly baseDir: string,
+    private readonly tokenFileRefreshMs = 0,
   ) {}
 
   /** The Authorization header, if the user authenticates with a token (static, file or exec plugin). */
   async authorization(): Promise<string | undefined> {
     if (this.user.token) return `Bearer ${this.user.token}`;
-    if (this.user.tokenFile) return `Bearer ${fs.readFileSync(path.resolve(this.baseDir, this.user.tokenFile), 'utf8').trim()}`;
+    if (this.user.tokenFile) return `Bearer ${this.readTokenFile(this.user.tokenFile)}`;
     if (this.user.exec) {
       if (!this.execToken || Date.now() > this.execToken.expires - 60_000) this.execToken = await runExecPlugin(this.user.exec);
       return `Bearer ${this.execToken.token}`;
     }
     return undefined;
   }
+
+  private readTokenFile(tokenFile: string): string {
+    const now = Date.now();
+    if (this.fileToken && now - this.fileToken.readAt < this.tokenFileRefreshMs) return this.fileToken.token;
+    try {
+      this.fileToken = { token: fs.readFileSync(path.resolve(this.baseDir, tokenFile), 'utf8').trim(), readAt: now };
+    } catch (error) {
+      // A rotation in progress: keep using the token we have; without one there is nothing to send.
+      if (!this.fileToken) throw new KubeconfigError(`cannot read token file ${tokenFile}: ${(error as Error).message}`);
+    }
+    return this.fileToken.token;
+  }
+}
+
+/** Where Kubernetes mounts a pod's service account credentials. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** The context name reported for in-cluster configuration. */
+export const IN_CLUSTER_CONTEXT = 'in-cluster';
+/** The service account token is re-read this often (the kubelet rotates projected tokens well before expiry). */
+export const IN_CLUSTER_TOKEN_REFRESH_MS = 60_000;
+
+/** Where to look for in-cluster configuration; injectable for tests. */
+export interface InClusterOptions {
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** @default SERVICE_ACCOUNT_DIR */
+  readonly serviceAccountDir?: string;
+  /** @default IN_CLUSTER_TOKEN_REFRESH_MS */
+  readonly tokenRefreshMs?: number;
+}
+
+/** True inside a pod: KUBERNETES_SERVICE_HOST and _PORT are set and the service account token is mounted. */
+export function inClusterAvailable(options: InClusterOptions = {}): boolean {
+  const env = options.env ?? process.env;
+  return Boolean(env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) && fs.existsSync(path.join(options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR, 'token'));
+}
+
+/**
+ * The pod's own service account: server https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT, the CA from
+ * ca.crt, the bearer token from the token file (re-read every `tokenRefreshMs`), context "in-cluster".
+ */
+export function loadInClusterConfig(options: InClusterOptions = {}): ResolvedKubeconfig {
+  const env = options.env ?? process.env;
+  const dir = path.resolve(options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port) throw new KubeconfigError('not running in a pod: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set');
+  const tokenFile = path.join(dir, 'token');
+  if (!fs.existsSync(tokenFile)) throw new KubeconfigError(`no service account token at ${tokenFile} (is automountServiceAccountToken off?)`);
+  const caFile = path.join(dir, 'ca.crt');
+  let ca: Buffer;
+  try {
+    ca = fs.readFileSync(caFile);
+  } catch (error) {
+    throw new KubeconfigError(`cannot read the cluster CA ${caFile}: ${(error as Error).message}`);
+  }
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return new ResolvedKubeconfig(dir, IN_CLUSTER_CONTEXT, server, { ca, rejectUnauthorized: true }, { tokenFile }, dir, options.tokenRefreshMs ?? IN_CLUSTER_TOKEN_REFRESH_MS);
 }
 
 const readData = (data: string | undefined, file: string | undefined, baseDir: string): Buffer | undefined =>

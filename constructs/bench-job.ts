@@ -1,0 +1,408 @@
+import { createHash } from 'node:crypto';
+import { Construct } from 'constructs';
+import { PART_OF_LABEL, PART_OF_VALUE, FIXTURE_LABEL, fixtureLabels, gatewayClassName } from './conventions';
+import { Manifest, addApiObjects } from './manifest';
+import { nodeBundle } from './node-bundle';
+
+/**
+ * The benchmark runner as a Kubernetes Job, so that probes reach the gateway over the cluster network instead of
+ * a port-forward. The pod runs the stock Node image with the bundled CLI (`bundleCli()`, dist/aigw-scale.js)
+ * mounted from a ConfigMap, exactly like the mock provider, under a ServiceAccount that may do only what
+ * `aigw-scale bench` does.
+ *
+ * Objects (apply order): the fixture Namespace, the ServiceAccount, a Role + RoleBinding in that namespace (the
+ * fixture's kinds), a ClusterRole + ClusterRoleBinding (cluster-scoped reads, the run's GatewayClass), the code
+ * ConfigMap and the Job. The run itself creates and deletes its fixture (its own ApplySet, fixture id
+ * `fixtureId`) inside the namespace; these objects carry the id `<fixtureId>-runner`, so `aigw-scale apply DIR`
+ * and the run never share an ApplySet, and the run never deletes its own Job.
+ *
+ * The pod: an init container `bench` runs `node aigw-scale.js bench … --out /results` (watch it with
+ * `kubectl logs -f job/<name> -c bench`); then the container `results` prints results.json to stdout and exits
+ * with the benchmark's exit code, so `kubectl logs job/<name> > results.json` retrieves exactly the JSON.
+ */
+
+/** Requests and limits of one container, as Kubernetes quantities. */
+export interface BenchJobResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+export interface BenchJobProps {
+  /** The bundled CLI (`bundleCli()` / dist/aigw-scale.js), passed in so synthesis stays pure. */
+  readonly code: string;
+  /** Routes of the run, the warm-up route included (`bench --routes`): 2 … 100,000. */
+  readonly routes: number;
+  /** Backends (`bench --backends`), 1 … routes. @default 1 */
+  readonly backends?: number;
+  /** Namespace of the run's fixture and of the Job; this construct creates it. @default "aigw-scale-bench" */
+  readonly namespace?: string;
+  /** Fixture id of the run (`bench --fixture`); the GatewayClass `aigw-scale-<id>` is the only one the Job may change. @default the namespace */
+  readonly fixtureId?: string;
+  /** Name of the fixture's Gateway (`bench --gateway`). @default "aigw-scale" */
+  readonly gatewayName?: string;
+  /**
+   * Where the Gateway answers inside the cluster (`bench --gateway-url`). @default the Envoy Service Envoy
+   * Gateway creates for the Gateway with its default naming, `envoyServiceUrl(namespace, gatewayName)`; set it
+   * for merged gateways, the GatewayNamespace deploy mode or a customized EnvoyProxy.
+   */
+  readonly gatewayUrl?: string;
+  /** Run the mock LLM provider in the fixture (`bench --mock-provider`); grants Deployments and Services. @default false */
+  readonly mockProvider?: boolean;
+  /** An APIKey BackendSecurityPolicy per backend (`bench --api-key-auth`); grants Secrets and BackendSecurityPolicies. @default false */
+  readonly apiKeyAuth?: boolean;
+  /** Envoy connection buffer limit (`bench --buffer-limit`, e.g. "32Mi"); grants ClientTrafficPolicies. @default none */
+  readonly connectionBufferLimit?: string;
+  /** Headers each AIServiceBackend sets (`bench --header-mutation`). @default 0 */
+  readonly headerMutations?: number;
+  /**
+   * Sample CPU/memory through the kubelet summary API (grants `nodes/proxy` get, which reaches every kubelet's
+   * read API). Set false where metrics-server serves the metrics API, which is then the only source. @default true
+   */
+  readonly kubeletSummary?: boolean;
+  /** More `bench` flags, e.g. ["--batch-size", "100", "--per-route-timeout", "300000"]. @default none */
+  readonly benchArgs?: readonly string[];
+  /** Name of the Job, its ServiceAccount, Role and ConfigMap (`<name>-code`). @default "aigw-scale-bench" */
+  readonly name?: string;
+  /** Container image; needs `node` ≥ 20. @default "node:20-alpine" */
+  readonly image?: string;
+  /** Of the runner (and the unpack step). @default requests 500m / 256Mi, limits 2 CPU / 1Gi */
+  readonly resources?: BenchJobResources;
+  /** Seconds the finished Job (and so its logs) is kept. @default 86400 (a day) */
+  readonly ttlSecondsAfterFinished?: number;
+  /** Hard limit on the Job's run time in seconds. @default none */
+  readonly activeDeadlineSeconds?: number;
+  /** Create the Namespace object. @default true */
+  readonly createNamespace?: boolean;
+  /** Namespace of Envoy Gateway (where it puts the Envoy Services). @default "envoy-gateway-system" */
+  readonly envoyGatewayNamespace?: string;
+  /** Controller Deployments preflight reads (their image tags are the recorded versions). @default BENCH_CONTROLLER_DEPLOYMENTS */
+  readonly controllerDeployments?: readonly string[];
+  /** CRDs preflight checks. @default BENCH_REQUIRED_CRDS */
+  readonly requiredCrds?: readonly string[];
+  /** Bundles above this size (bytes) are gzipped into the ConfigMap's binaryData. @default 768 KiB */
+  readonly gzipThresholdBytes?: number;
+}
+
+export const DEFAULT_BENCH_JOB_NAME = 'aigw-scale-bench';
+export const DEFAULT_BENCH_NAMESPACE = 'aigw-scale-bench';
+export const DEFAULT_BENCH_JOB_IMAGE = 'node:20-alpine';
+export const DEFAULT_BENCH_JOB_RESOURCES: BenchJobResources = {
+  requests: { cpu: '500m', memory: '256Mi' },
+  limits: { cpu: '2', memory: '1Gi' },
+};
+export const DEFAULT_BENCH_JOB_TTL_SECONDS = 86_400;
+/** The Deployments of the two controllers, as their Helm charts name them (src/bench/preflight.ts CONTROLLERS). */
+export const BENCH_CONTROLLER_DEPLOYMENTS: readonly string[] = ['envoy-gateway', 'ai-gateway-controller'];
+/** The CRDs a run checks (src/bench/preflight.ts REQUIRED_CRDS). */
+export const BENCH_REQUIRED_CRDS: readonly string[] = [
+  'aigatewayroutes.aigateway.envoyproxy.io',
+  'aiservicebackends.aigateway.envoyproxy.io',
+  'backends.gateway.envoyproxy.io',
+  'gateways.gateway.networking.k8s.io',
+  'gatewayclasses.gateway.networking.k8s.io',
+];
+/** The CLI bundle's file (and ConfigMap key) in the pod. */
+export const BENCH_JOB_CODE_FILE = 'aigw-scale.js';
+/** Pod annotation with the bundle's sha256. */
+export const BENCH_JOB_CHECKSUM_ANNOTATION = 'aigw-scale/cli-sha256';
+export const BENCH_JOB_COMPONENT = 'bench-runner';
+export const RESULTS_DIR = '/results';
+/** Verbs the runner uses on the objects it applies (server-side apply is a PATCH that may create). */
+export const FIXTURE_VERBS: readonly string[] = ['create', 'get', 'list', 'patch', 'delete'];
+
+const APP_COMPONENT_LABEL = 'app.kubernetes.io/component';
+const USER_ID = 1000;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The fixture id the BenchJob's own objects carry: the run's id plus "-runner". */
+export const benchJobFixtureId = (fixtureId: string): string => `${fixtureId}-runner`;
+
+/**
+ * The Envoy Service Envoy Gateway (default deploy mode, no merged gateways) creates for a Gateway:
+ * `envoy-<namespace>-<gateway>-<first 8 hex digits of sha256("<namespace>/<gateway>")>`, the readable part cut
+ * to 48 characters.
+ */
+export function envoyServiceName(namespace: string, gatewayName: string): string {
+  const key = `${namespace}/${gatewayName}`;
+  const digest = createHash('sha256').update(key).digest('hex').slice(0, 8);
+  let readable = `${namespace}-${gatewayName}`;
+  if (readable.length > 48) readable = readable.slice(0, 48).replace(/-$/, '');
+  return `envoy-${readable}-${digest}`;
+}
+
+/** In-cluster URL of that Service (the listener port; the fixture's is 80). */
+export function envoyServiceUrl(namespace: string, gatewayName: string, envoyGatewayNamespace = 'envoy-gateway-system', port = 80): string {
+  return `http://${envoyServiceName(namespace, gatewayName)}.${envoyGatewayNamespace}.svc.cluster.local:${port}`;
+}
+
+/** A Role/ClusterRole rule. */
+export interface PolicyRule {
+  readonly apiGroups?: readonly string[];
+  readonly resources?: readonly string[];
+  readonly resourceNames?: readonly string[];
+  readonly nonResourceURLs?: readonly string[];
+  readonly verbs: readonly string[];
+}
+
+interface Resolved {
+  name: string;
+  namespace: string;
+  fixtureId: string;
+  gatewayName: string;
+  backends: number;
+  mockProvider: boolean;
+  apiKeyAuth: boolean;
+  kubeletSummary: boolean;
+}
+
+function resolve(props: BenchJobProps): Resolved {
+  const namespace = props.namespace ?? DEFAULT_BENCH_NAMESPACE;
+  const resolved: Resolved = {
+    name: props.name ?? DEFAULT_BENCH_JOB_NAME,
+    namespace,
+    fixtureId: props.fixtureId ?? namespace,
+    gatewayName: props.gatewayName ?? 'aigw-scale',
+    backends: props.backends ?? 1,
+    mockProvider: props.mockProvider ?? false,
+    apiKeyAuth: props.apiKeyAuth ?? false,
+    kubeletSummary: props.kubeletSummary ?? true,
+  };
+  const problems: string[] = [];
+  const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+  if (typeof props.code !== 'string' || props.code.length === 0) problems.push('code: the bundled CLI (bundleCli()) is required');
+  if (!isInt(props.routes) || props.routes < 2 || props.routes > 100_000) problems.push(`routes ${props.routes}: an integer from 2 to 100,000 (route 1 warms up)`);
+  if (!isInt(resolved.backends) || resolved.backends < 1 || (isInt(props.routes) && resolved.backends > props.routes)) problems.push(`backends ${resolved.backends}: an integer from 1 to routes`);
+  if (!DNS1123_LABEL.test(namespace)) problems.push(`namespace ${JSON.stringify(namespace)}: a DNS-1123 label`);
+  if (!DNS1123_LABEL.test(resolved.fixtureId) || resolved.fixtureId.length > 56) problems.push(`fixtureId ${JSON.stringify(resolved.fixtureId)}: a DNS-1123 label of at most 56 characters (its "-runner" id must be a label value)`);
+  if (!DNS1035_LABEL.test(resolved.name) || resolved.name.length > 52) problems.push(`name ${JSON.stringify(resolved.name)}: a DNS-1035 label of at most 52 characters`);
+  if (!DNS1123_LABEL.test(resolved.gatewayName)) problems.push(`gatewayName ${JSON.stringify(resolved.gatewayName)}: a DNS-1123 label`);
+  if (props.gatewayUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(props.gatewayUrl)) problems.push(`gatewayUrl ${JSON.stringify(props.gatewayUrl)}: an http:// or https:// URL`);
+  if (props.headerMutations !== undefined && (!isInt(props.headerMutations) || props.headerMutations < 0 || props.headerMutations > 16)) problems.push(`headerMutations ${props.headerMutations}: an integer from 0 to 16`);
+  const ttl = props.ttlSecondsAfterFinished ?? DEFAULT_BENCH_JOB_TTL_SECONDS;
+  if (!isInt(ttl) || ttl < 0) problems.push(`ttlSecondsAfterFinished ${ttl}: a non-negative integer`);
+  if (props.activeDeadlineSeconds !== undefined && (!isInt(props.activeDeadlineSeconds) || props.activeDeadlineSeconds < 1)) problems.push(`activeDeadlineSeconds ${props.activeDeadlineSeconds}: a positive integer`);
+  if (problems.length > 0) throw new Error(`Invalid BenchJob props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return resolved;
+}
+
+/** What the runner does in the fixture namespace: apply, read, list, prune and delete the fixture's kinds. */
+export function benchJobNamespaceRules(props: Pick<BenchJobProps, 'mockProvider' | 'apiKeyAuth' | 'connectionBufferLimit'>): PolicyRule[] {
+  const verbs = FIXTURE_VERBS;
+  return [
+    { apiGroups: ['aigateway.envoyproxy.io'], resources: ['aigatewayroutes', 'aiservicebackends', ...(props.apiKeyAuth ? ['backendsecuritypolicies'] : [])], verbs },
+    { apiGroups: ['gateway.envoyproxy.io'], resources: ['backends', ...(props.connectionBufferLimit ? ['clienttrafficpolicies'] : [])], verbs },
+    { apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways'], verbs },
+    // configmaps: the ApplySet parent (and the mock's code); services: one per backend in front of the mock
+    { apiGroups: [''], resources: ['configmaps', ...(props.mockProvider ? ['services'] : []), ...(props.apiKeyAuth ? ['secrets'] : [])], verbs },
+    ...(props.mockProvider ? [{ apiGroups: ['apps'], resources: ['deployments'], verbs }] : []),
+  ];
+}
+
+/** What the runner needs cluster-wide: its GatewayClass, preflight's reads, the samplers' reads, discovery. */
+export function benchJobClusterRules(props: Pick<BenchJobProps, 'fixtureId' | 'namespace' | 'kubeletSummary' | 'controllerDeployments' | 'requiredCrds'>): PolicyRule[] {
+  const fixtureId = props.fixtureId ?? props.namespace ?? DEFAULT_BENCH_NAMESPACE;
+  return [
+    // the run's GatewayClass: create/list cannot be limited by name; get/patch/delete only its own
+    { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses'], verbs: ['create', 'list'] },
+    { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses'], resourceNames: [gatewayClassName(fixtureId)], verbs: ['get', 'patch', 'delete'] },
+    // preflight: the CRDs are installed, the controllers' Deployments (their image tags), the node count
+    { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], resourceNames: [...(props.requiredCrds ?? BENCH_REQUIRED_CRDS)], verbs: ['get'] },
+    { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [...(props.controllerDeployments ?? BENCH_CONTROLLER_DEPLOYMENTS)], verbs: ['get'] },
+    { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
+    // cleanup finds the run's ApplySet parent by label across namespaces
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['list'] },
+    // samplers: the components' pods in their namespaces, their usage from metrics-server or the kubelets
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+    { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get', 'list'] },
+    ...((props.kubeletSummary ?? true) ? [{ apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] }] : []),
+    // discovery (kind → resource path) and /version
+    { nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/version'], verbs: ['get'] },
+  ];
+}
+
+/** The `bench` command line the Job runs (after `node <bundle>`). */
+export function benchJobArgs(props: BenchJobProps): string[] {
+  const r = resolve(props);
+  const gatewayUrl = props.gatewayUrl ?? envoyServiceUrl(r.namespace, r.gatewayName, props.envoyGatewayNamespace);
+  return [
+    'bench',
+    '--yes', // the in-cluster server is not loopback; this Job targets its own cluster by construction
+    '--no-namespace-object', // the namespace (holding this Job and its Role) belongs to the BenchJob, not to the run
+    '--gateway-url', gatewayUrl,
+    '--routes', String(props.routes),
+    '--backends', String(r.backends),
+    '--namespace', r.namespace,
+    '--fixture', r.fixtureId,
+    '--gateway', r.gatewayName,
+    ...(r.mockProvider ? ['--mock-provider'] : []),
+    ...(r.apiKeyAuth ? ['--api-key-auth'] : []),
+    ...(props.connectionBufferLimit ? ['--buffer-limit', props.connectionBufferLimit] : []),
+    ...(props.headerMutations ? ['--header-mutation', String(props.headerMutations)] : []),
+    '--out', RESULTS_DIR,
+    ...(props.benchArgs ?? []),
+  ];
+}
+
+/**
+ * Runs `node <bundle> bench …` (argv after `-e`), forwards SIGTERM as SIGINT (bench then writes what it measured
+ * and cleans up), records the exit code for the results container and always exits 0 itself, so the pod goes on
+ * to print the results even after a failed run.
+ */
+const RUN_SCRIPT = [
+  "const fs = require('fs');",
+  `const record = (code) => { fs.writeFileSync('${RESULTS_DIR}/exit-code', String(code)); process.exit(0); };`,
+  "const child = require('child_process').spawn(process.execPath, process.argv.slice(1), { stdio: 'inherit' });",
+  "for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill('SIGINT'));",
+  "child.on('error', (error) => { console.error(error.message); record(1); });",
+  "child.on('exit', (code, signal) => record(code === null ? (signal === 'SIGKILL' ? 137 : 143) : code));",
+].join('\n');
+
+/** Prints results.json (nothing else) on stdout and exits with the benchmark's exit code. */
+const PRINT_SCRIPT = [
+  "const fs = require('fs');",
+  `let code = 1; try { code = Number(fs.readFileSync('${RESULTS_DIR}/exit-code', 'utf8')) || 0; } catch {}`,
+  `try { process.stdout.write(fs.readFileSync('${RESULTS_DIR}/results.json')); }`,
+  "catch { console.error('no results.json: the benchmark stopped before writing it; see the logs of container \"bench\"'); code = code || 1; }",
+  'process.exitCode = code;',
+].join('\n');
+
+/** The BenchJob's objects in apply order. */
+export function benchJobManifests(props: BenchJobProps): Manifest[] {
+  const r = resolve(props);
+  const labels = { ...fixtureLabels(benchJobFixtureId(r.fixtureId)), [APP_COMPONENT_LABEL]: BENCH_JOB_COMPONENT };
+  const clusterName = `${r.name}-${r.namespace}`; // cluster-scoped names must not collide between namespaces
+  const resources = props.resources ?? DEFAULT_BENCH_JOB_RESOURCES;
+  const image = props.image ?? DEFAULT_BENCH_JOB_IMAGE;
+  const securityContext = {
+    runAsNonRoot: true,
+    runAsUser: USER_ID,
+    runAsGroup: USER_ID,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+  const bundle = nodeBundle({
+    configMapName: `${r.name}-code`,
+    namespace: r.namespace,
+    labels,
+    code: props.code,
+    fileName: BENCH_JOB_CODE_FILE,
+    gzipThresholdBytes: props.gzipThresholdBytes,
+    image,
+    resources,
+    securityContext,
+    what: 'BenchJob code',
+  });
+  const subject = { kind: 'ServiceAccount', name: r.name, namespace: r.namespace };
+  const resultsMount = { name: 'results', mountPath: RESULTS_DIR };
+  const tmpMount = { name: 'tmp', mountPath: '/tmp' };
+
+  const manifests: Manifest[] = [];
+  if (props.createNamespace ?? true) manifests.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: r.namespace, labels } });
+  manifests.push(
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: r.name, namespace: r.namespace, labels } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: r.name, namespace: r.namespace, labels },
+      rules: benchJobNamespaceRules(props),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: r.name, namespace: r.namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: r.name },
+      subjects: [subject],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: clusterName, labels },
+      rules: benchJobClusterRules({ ...props, fixtureId: r.fixtureId, kubeletSummary: r.kubeletSummary }),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: clusterName, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
+      subjects: [subject],
+    },
+    bundle.configMap,
+    {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: r.name, namespace: r.namespace, labels },
+      spec: {
+        backoffLimit: 0, // a benchmark is not retried: a second attempt would measure a different cluster state
+        ttlSecondsAfterFinished: props.ttlSecondsAfterFinished ?? DEFAULT_BENCH_JOB_TTL_SECONDS,
+        ...(props.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: props.activeDeadlineSeconds } : {}),
+        template: {
+          metadata: {
+            labels,
+            annotations: {
+              [BENCH_JOB_CHECKSUM_ANNOTATION]: bundle.sha256,
+              'kubectl.kubernetes.io/default-container': 'results', // `kubectl logs job/<name>` prints results.json
+            },
+          },
+          spec: {
+            serviceAccountName: r.name,
+            automountServiceAccountToken: true, // the runner talks to the apiserver as this ServiceAccount
+            enableServiceLinks: false,
+            restartPolicy: 'Never',
+            terminationGracePeriodSeconds: 120, // SIGTERM → bench stops, writes results and cleans up
+            securityContext: { runAsNonRoot: true, runAsUser: USER_ID, runAsGroup: USER_ID, fsGroup: USER_ID, seccompProfile: { type: 'RuntimeDefault' } },
+            initContainers: [
+              ...bundle.initContainers,
+              {
+                name: 'bench',
+                image,
+                command: ['node', '-e', RUN_SCRIPT],
+                args: [bundle.path, ...benchJobArgs(props)],
+                env: [{ name: 'HOME', value: '/tmp' }],
+                resources,
+                securityContext,
+                volumeMounts: [...bundle.volumeMounts, resultsMount, tmpMount],
+              },
+            ],
+            containers: [
+              {
+                name: 'results',
+                image,
+                command: ['node', '-e', PRINT_SCRIPT],
+                resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+                securityContext,
+                volumeMounts: [{ ...resultsMount, readOnly: true }],
+              },
+            ],
+            volumes: [...bundle.volumes, { name: 'results', emptyDir: { sizeLimit: '256Mi' } }, { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+          },
+        },
+      },
+    },
+  );
+  return manifests;
+}
+
+/** The runner as an in-cluster Job with least-privilege RBAC (see the module comment). */
+export class BenchJob extends Construct {
+  /** Name of the Job (and its ServiceAccount). */
+  readonly jobName: string;
+  readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: BenchJobProps) {
+    super(scope, id);
+    const manifests = benchJobManifests(props);
+    this.jobName = props.name ?? DEFAULT_BENCH_JOB_NAME;
+    this.namespace = props.namespace ?? DEFAULT_BENCH_NAMESPACE;
+    addApiObjects(this, manifests);
+  }
+}
+
+/** Labels the BenchJob's objects carry (for selection in docs and tests). */
+export const benchJobLabels = (fixtureId: string): Record<string, string> => ({
+  [PART_OF_LABEL]: PART_OF_VALUE,
+  [FIXTURE_LABEL]: benchJobFixtureId(fixtureId),
+  [APP_COMPONENT_LABEL]: BENCH_JOB_COMPONENT,
+});
