@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { applyCommand } from './commands/apply';
 import { compareCommand } from './commands/compare';
 import { benchCommand } from './commands/bench';
+import { benchJobCommand } from './commands/bench-job';
 import { deleteCommand } from './commands/delete';
 import { localCommand } from './commands/local';
 import { planCommand } from './commands/plan';
@@ -17,7 +18,7 @@ export function buildProgram(): Command {
     .description('Scale benchmarks for the Envoy AI Gateway control plane: fixtures, environment, benchmark, report')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [synthCommand(), valuesCommand(), applyCommand(), deleteCommand(), localCommand(), planCommand(), benchCommand(), mockCommand(), reportCommand(), compareCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [synthCommand(), valuesCommand(), applyCommand(), deleteCommand(), localCommand(), planCommand(), benchCommand(), benchJobCommand(), mockCommand(), reportCommand(), compareCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 
