@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { PART_OF_LABEL, PART_OF_VALUE, FIXTURE_LABEL, fixtureLabels, gatewayClassName } from './conventions';
 import { Manifest, addApiObjects } from './manifest';
-import { nodeBundle } from './node-bundle';
+import { nodeBundle, ContainerResources } from './node-bundle';
 
 /**
  * The benchmark runner as a Kubernetes Job, so that probes reach the gateway over the cluster network instead of
@@ -21,11 +21,8 @@ import { nodeBundle } from './node-bundle';
  * with the benchmark's exit code, so `kubectl logs job/<name> > results.json` retrieves exactly the JSON.
  */
 
-/** Requests and limits of one container, as Kubernetes quantities. */
-export interface BenchJobResources {
-  readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits: { readonly cpu: string; readonly memory: string };
-}
+/** Requests and limits of the container(s). */
+export type BenchJobResources = ContainerResources;
 
 export interface BenchJobProps {
   /** The bundled CLI (`bundleCli()` / dist/aigw-scale.js), passed in so synthesis stays pure. */

@@ -1,15 +1,12 @@
 import { Construct } from 'constructs';
 import { FIXTURE_LABEL, fixtureLabels } from './conventions';
 import { Manifest, addApiObjects } from './manifest';
-import { CONFIGMAP_DATA_LIMIT_BYTES, DEFAULT_GZIP_THRESHOLD_BYTES, checkConfigMapSize, nodeBundle } from './node-bundle';
+import { CONFIGMAP_DATA_LIMIT_BYTES, DEFAULT_GZIP_THRESHOLD_BYTES, checkConfigMapSize, nodeBundle, ContainerResources } from './node-bundle';
 
 export { CONFIGMAP_DATA_LIMIT_BYTES, DEFAULT_GZIP_THRESHOLD_BYTES };
 
-/** Requests and limits of one container, as Kubernetes quantities. */
-export interface MockProviderResources {
-  readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits: { readonly cpu: string; readonly memory: string };
-}
+/** Requests and limits of the container(s). */
+export type MockProviderResources = ContainerResources;
 
 export interface MockProviderProps {
   /** Fixture id carried in every object's labels. */

@@ -113,3 +113,9 @@ export function checkConfigMapSize(configMap: Manifest, what: string): void {
     throw new Error(`${what} ConfigMap ${configMap.metadata.name} holds ${bytes} bytes, over the ${CONFIGMAP_DATA_LIMIT_BYTES}-byte limit of a ConfigMap`);
   }
 }
+
+/** Requests and limits of one container, as Kubernetes quantities (set explicitly: no defaults from the cluster). */
+export interface ContainerResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
