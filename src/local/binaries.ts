@@ -7,24 +7,33 @@ export const BUILD_SCRIPT = path.join(__dirname, 'build-binaries.sh');
 
 export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
 export type Component = (typeof COMPONENTS)[number];
+/** The real controllers (`local up --controllers`); built only on request (`local build --with-controllers`). */
+export const CONTROLLER_COMPONENTS = ['ai-gateway-controller', 'envoy-gateway'] as const;
+export type ControllerComponent = (typeof CONTROLLER_COMPONENTS)[number];
+export type AnyComponent = Component | ControllerComponent;
 
 /** Paths the build script reports: each binary, plus `kwok-stages` (kwok's Stage configs) with kwok. */
-export type BinaryPaths = Record<Component, string> & { 'kwok-stages'?: string };
+export type BinaryPaths = Record<Component, string> & Partial<Record<ControllerComponent, string>> & { 'kwok-stages'?: string };
 
 /** Paths of the cached binaries, as the build script reports them. */
-export function binaryPaths(components: readonly Component[] = COMPONENTS): BinaryPaths {
+export function binaryPaths(components: readonly AnyComponent[] = COMPONENTS): BinaryPaths {
   const result = spawnSync('bash', [BUILD_SCRIPT, '--only', components.join(','), '--print-paths'], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${BUILD_SCRIPT} --print-paths failed: ${result.stderr}`);
   return Object.fromEntries(result.stdout.trim().split('\n').map((line) => line.split('=', 2))) as BinaryPaths;
 }
 
 /** The binaries, or an error naming the command that builds the missing ones. */
-export function requireBinaries(components: readonly Component[]): BinaryPaths {
+export function requireBinaries(components: readonly AnyComponent[]): BinaryPaths {
   const paths = binaryPaths(components);
   const wanted: (keyof BinaryPaths)[] = [...components, ...(components.includes('kwok') ? (['kwok-stages'] as const) : [])];
   const missing = wanted.filter((c) => !fs.existsSync(paths[c]!));
   if (missing.length > 0) {
-    throw new Error(`missing ${missing.join(', ')} (looked in ${path.dirname(path.dirname(paths[missing[0]]!))}); build them with \`npx aigw-scale local build\` (needs Go; about 15 min cold)`);
+    const controllers = missing.filter((c): c is ControllerComponent => (CONTROLLER_COMPONENTS as readonly string[]).includes(c));
+    const how =
+      controllers.length === missing.length
+        ? `\`npx aigw-scale local build --with-controllers\` (needs Go and a module proxy that serves github.com/envoyproxy/ai-gateway; about 16 min cold)`
+        : `\`npx aigw-scale local build${controllers.length > 0 ? ' --with-controllers' : ''}\` (needs Go; about 15 min cold)`;
+    throw new Error(`missing ${missing.join(', ')} (looked in ${path.dirname(path.dirname(paths[missing[0]]!))}); build them with ${how}`);
   }
   return paths;
 }

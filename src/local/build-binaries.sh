@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Builds pinned control-plane binaries (etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kwok) from the Go module proxy into
-# a cache outside the repo. The only network this project can rely on is the
+# kube-controller-manager, kube-scheduler, kwok; on request also the real
+# controllers: ai-gateway-controller, envoy-gateway) from the Go module proxy
+# into a cache outside the repo. The only network this project can rely on is the
 # package registries, so release tarballs are not an option: everything is
 # compiled from module sources. Idempotent: a binary that is already present
 # and reports the expected version is not rebuilt.
 #
 # Usage:
-#   src/local/build-binaries.sh [--only etcd,kube-apiserver,...] [--print-paths]
+#   src/local/build-binaries.sh [--only etcd,kube-apiserver,...] [--with-controllers] [--print-paths]
 #
 #   --only LIST     comma-separated subset of: etcd, kube-apiserver,
-#                   kube-controller-manager, kube-scheduler, kwok
+#                   kube-controller-manager, kube-scheduler, kwok,
+#                   ai-gateway-controller, envoy-gateway
+#   --with-controllers
+#                   also build the two controllers (ai-gateway-controller,
+#                   envoy-gateway); they are not in the default set
 #   --print-paths   print "name=path" lines for the selected binaries (plus
 #                   "kwok-stages=DIR" with kwok) and exit; no build, no Go
 #                   needed, the files may not exist yet
@@ -20,6 +25,8 @@
 #   ETCD_VERSION        default v3.6.16
 #   KUBERNETES_VERSION  default v1.36.3 (apiserver, controller-manager, scheduler)
 #   KWOK_VERSION        default v0.8.0
+#   AI_GATEWAY_VERSION  default v1.1.0 (github.com/envoyproxy/ai-gateway ./cmd/controller)
+#   ENVOY_GATEWAY_VERSION default v1.8.1 (github.com/envoyproxy/gateway/cmd/envoy-gateway)
 #
 # Layout: $CACHE/bin/<component>-<version>/<component> (kwok also gets a
 # stages/ dir of Stage configs there); wrapper modules in
@@ -30,11 +37,15 @@ set -euo pipefail
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.36.3}"
 KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
+AI_GATEWAY_VERSION="${AI_GATEWAY_VERSION:-v1.1.0}"
+ENVOY_GATEWAY_VERSION="${ENVOY_GATEWAY_VERSION:-v1.8.1}"
 # Lowest Go that the default pins accept (all three declare `go 1.26.0`).
 MIN_GO="1.26.0"
 
 CACHE="${AIGW_SCALE_CACHE:-$HOME/.cache/aigw-scale}"
-ALL_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+DEFAULT_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+CONTROLLER_COMPONENTS=(ai-gateway-controller envoy-gateway)
+ALL_COMPONENTS=("${DEFAULT_COMPONENTS[@]}" "${CONTROLLER_COMPONENTS[@]}")
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 die() { echo "build-binaries: $*" >&2; exit 1; }
@@ -44,6 +55,8 @@ version_of() {
     etcd) echo "$ETCD_VERSION" ;;
     kwok) echo "$KWOK_VERSION" ;;
     kube-*) echo "$KUBERNETES_VERSION" ;;
+    ai-gateway-controller) echo "$AI_GATEWAY_VERSION" ;;
+    envoy-gateway) echo "$ENVOY_GATEWAY_VERSION" ;;
   esac
 }
 bin_path() { echo "$CACHE/bin/$1-$(version_of "$1")/$1"; }
@@ -51,11 +64,13 @@ bin_path() { echo "$CACHE/bin/$1-$(version_of "$1")/$1"; }
 # ---- arguments --------------------------------------------------------------
 only=""
 print_paths=0
+with_controllers=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --only) [[ $# -ge 2 ]] || die "--only needs a value"; only="$2"; shift 2 ;;
     --only=*) only="${1#--only=}"; shift ;;
     --print-paths) print_paths=1; shift ;;
+    --with-controllers) with_controllers=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
@@ -63,8 +78,11 @@ done
 
 selected=()
 if [[ -z "$only" ]]; then
-  selected=("${ALL_COMPONENTS[@]}")
+  selected=("${DEFAULT_COMPONENTS[@]}")
+  [[ $with_controllers -eq 1 ]] && selected+=("${CONTROLLER_COMPONENTS[@]}")
 else
+  [[ $with_controllers -eq 1 ]] && only="$only,$(IFS=,; echo "${CONTROLLER_COMPONENTS[*]}")"
+
   IFS=',' read -ra wanted <<<"$only"
   for w in "${wanted[@]}"; do
     [[ -z "$w" ]] && continue
@@ -120,12 +138,23 @@ expected_version_text() {
     etcd) echo "etcd Version: ${ETCD_VERSION#v}" ;;
     kwok) echo "${KWOK_VERSION#v}" ;;
     kube-*) echo "Kubernetes $KUBERNETES_VERSION" ;;
+    envoy-gateway) echo "ENVOY_GATEWAY_VERSION: $ENVOY_GATEWAY_VERSION" ;;
+    # The controller has no version flag (and -trimpath keeps -ldflags out of
+    # the build info): look for the linked-in version string itself.
+    ai-gateway-controller) echo "$AI_GATEWAY_VERSION-0-g" ;;
+  esac
+}
+version_output() {
+  case "$2" in
+    envoy-gateway) timeout 30 "$1" version 2>&1 ;;
+    ai-gateway-controller) grep -aoE -m1 -- "${AI_GATEWAY_VERSION//./\\.}-[0-9]+-g[0-9a-f]+" "$1" | head -n1 ;;
+    *) timeout 30 "$1" --version 2>&1 ;;
   esac
 }
 binary_ok() {
   local out
   [[ -x "$1" ]] || return 1
-  out="$(timeout 30 "$1" --version 2>&1)" || return 1
+  out="$(version_output "$1" "$2")" || return 1
   [[ "$out" == *"$(expected_version_text "$2")"* ]]
 }
 
@@ -247,6 +276,54 @@ install_kwok_stages() {
   echo "kwok stages installed in $dest"
 }
 
+# ---- Envoy Gateway -----------------------------------------------------------
+# No replace directives upstream: `go install pkg@version` works. Same version
+# variables as upstream tools/make/golang.mk (git describe → the tag, and the
+# commit, here from the proxy's Origin.Hash).
+build_envoy_gateway() {
+  local out="$1" gobin commit
+  commit="$(info_field "github.com/envoyproxy/gateway@$ENVOY_GATEWAY_VERSION" Hash)"
+  gobin="$(mktemp -d "$CACHE/src/.envoy-gateway-gobin.XXXXXX")"
+  GOBIN="$gobin" nice -n 10 go install "${GO_BUILD_FLAGS[@]}" \
+    -ldflags "-s -w -X github.com/envoyproxy/gateway/internal/cmd/version.envoyGatewayVersion=$ENVOY_GATEWAY_VERSION${commit:+ -X github.com/envoyproxy/gateway/internal/cmd/version.gitCommitID=$commit}" \
+    "github.com/envoyproxy/gateway/cmd/envoy-gateway@$ENVOY_GATEWAY_VERSION"
+  mv -f "$gobin/envoy-gateway" "$out"
+  rmdir "$gobin"
+}
+
+# ---- AI Gateway controller ---------------------------------------------------
+# No replace directives upstream. The module source comes from the Go module
+# proxy and is built inside its own module, so its go.sum pins every dependency.
+# (Some proxy mirrors refuse github.com/envoyproxy/ai-gateway with 403; then this
+# component cannot be built there and the script says so.)
+# Version ldflag as upstream's Makefile: `git describe --tags --long`.
+ai_gateway_src() { echo "$CACHE/src/ai-gateway-$AI_GATEWAY_VERSION"; }
+prepare_ai_gateway() {
+  local src dir
+  src="$(ai_gateway_src)"
+  [[ -f "$src/.ready" ]] && return 0
+  rm -rf "$src"; mkdir -p "$src"
+  dir="$(go mod download -json "github.com/envoyproxy/ai-gateway@$AI_GATEWAY_VERSION" 2>/dev/null |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')" || true
+  if [[ -n "$dir" && -d "$dir" ]]; then
+    cp -R "$dir/." "$src/"; chmod -R u+w "$src"
+    info_field "github.com/envoyproxy/ai-gateway@$AI_GATEWAY_VERSION" Hash >"$src/.commit"
+  else
+    die "the Go module proxy ($(go env GOPROXY)) does not serve github.com/envoyproxy/ai-gateway@$AI_GATEWAY_VERSION; build it where proxy.golang.org is reachable"
+  fi
+  (cd "$src" && go mod download)
+  touch "$src/.ready"
+}
+build_ai_gateway_controller() {
+  local out="$1" src commit
+  prepare_ai_gateway
+  src="$(ai_gateway_src)"
+  commit="$(cat "$src/.commit" 2>/dev/null || true)"
+  (cd "$src" && nice -n 10 go build "${GO_BUILD_FLAGS[@]}" \
+    -ldflags "-s -w -X github.com/envoyproxy/ai-gateway/internal/version.version=$AI_GATEWAY_VERSION-0-g${commit:0:9}" \
+    -o "$out" ./cmd/controller)
+}
+
 # ---- main loop ----------------------------------------------------------------
 echo "build-binaries: cache $CACHE, go $go_version ($(go env GOPROXY))"
 total_start=$(date +%s)
@@ -271,6 +348,8 @@ for c in "${selected[@]}"; do
   case "$c" in
     etcd) builder=(build_etcd "$tmp") ;;
     kwok) builder=(build_kwok "$tmp") ;;
+    envoy-gateway) builder=(build_envoy_gateway "$tmp") ;;
+    ai-gateway-controller) builder=(build_ai_gateway_controller "$tmp") ;;
     *) builder=(build_kube "$c" "$tmp") ;;
   esac
   # Background job under `set -m` = own process group, killable as a whole.
@@ -287,8 +366,8 @@ for c in "${selected[@]}"; do
     die "building $c $v failed (full log: $log)"
   fi
   binary_ok "$tmp" "$c" || {
-    timeout 30 "$tmp" --version >&2 || true
-    die "$c $v built but '--version' does not report '$(expected_version_text "$c")'"
+    version_output "$tmp" "$c" >&2 || true
+    die "$c $v built but its version check does not report '$(expected_version_text "$c")'"
   }
   mv -f "$tmp" "$dest"
   echo "[$i/$n] $c $v done in $(($(date +%s) - start)) s"

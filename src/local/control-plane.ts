@@ -6,7 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { PROJECT_ROOT } from '../upstream/dirs';
-import { Component, requireBinaries } from './binaries';
+import { AnyComponent, Component, requireBinaries } from './binaries';
+import { BRIDGE, ControllersInfo, StartOptions, requireControllerBinaries, startControllers } from './controllers';
 import { LocalPki, createPki } from './pki';
 import { freePort } from './ports';
 
@@ -20,7 +21,7 @@ export const CONTEXT_NAME = 'aigw-scale-local';
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 
 export interface ProcessRecord {
-  readonly name: Component;
+  readonly name: AnyComponent | typeof BRIDGE;
   readonly pid: number;
   readonly binary: string;
   readonly log: string;
@@ -36,6 +37,8 @@ export interface LocalClusterState {
   readonly nodes: number;
   readonly startedAt: string;
   readonly processes: ProcessRecord[];
+  /** Set when `up` ran the real controllers (`--controllers`). */
+  controllers?: ControllersInfo;
 }
 
 export interface UpOptions {
@@ -43,6 +46,13 @@ export interface UpOptions {
   readonly controlPlaneOnly?: boolean;
   /** Fake kwok nodes to create. @default 1 */
   readonly nodes?: number;
+  /**
+   * Also run the real controllers: Envoy Gateway and the AI Gateway controller as processes, with their CRDs,
+   * namespaces and certificates (see controllers.ts). Needs `local build --with-controllers`. @default false
+   */
+  readonly controllers?: boolean;
+  /** The gRPC message limit for the extension call, both sides (with `controllers`). @default "25Mi" */
+  readonly grpcMaxMessageSize?: string;
   /** State directory. @default localDir() */
   readonly dir?: string;
   readonly onProgress?: (line: string) => void;
@@ -90,6 +100,8 @@ export async function upLocalCluster(options: UpOptions = {}): Promise<LocalClus
   const nodes = options.nodes ?? 1;
   const components: Component[] = controlPlaneOnly ? ['etcd', 'kube-apiserver'] : ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
   const binaries = requireBinaries(components);
+  if (options.controllers && controlPlaneOnly) throw new Error('--controllers needs the full cluster (kube-controller-manager, kube-scheduler, kwok), not --control-plane-only');
+  if (options.controllers) requireControllerBinaries(); // fail before anything starts
 
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-scale-local-'));
@@ -99,18 +111,21 @@ export async function upLocalCluster(options: UpOptions = {}): Promise<LocalClus
   const kubeconfig = path.join(dir, 'kubeconfig');
   const state: LocalClusterState = { version: 1, dataDir, kubeconfig, server, controlPlaneOnly, nodes, startedAt: new Date().toISOString(), processes: [] };
   const save = () => fs.writeFileSync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
-  const start = (name: Component, args: string[]) => {
+  const spawnRecorded = (name: AnyComponent | typeof BRIDGE, binary: string, args: string[], startOptions: StartOptions = {}): ProcessRecord => {
     const logFile = path.join(dir, 'logs', `${name}.log`);
     const fd = fs.openSync(logFile, 'w');
-    const child = spawn(binaries[name], args, { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(startOptions.command ?? binary, args, { detached: true, stdio: ['ignore', fd, fd], env: startOptions.env ?? process.env });
     fs.closeSync(fd);
-    if (child.pid === undefined) throw new Error(`cannot start ${binaries[name]}; rebuild with \`npx aigw-scale local build\``);
+    if (child.pid === undefined) throw new Error(`cannot start ${startOptions.command ?? binary}; rebuild with \`npx aigw-scale local build\``);
     child.on('error', () => undefined); // reported through the pid check in waitFor
     child.unref();
-    state.processes.push({ name, pid: child.pid!, binary: binaries[name], log: logFile });
+    const record: ProcessRecord = { name, pid: child.pid!, binary, log: logFile };
+    state.processes.push(record);
     save();
     log(`started ${name} (pid ${child.pid}), log ${path.relative(process.cwd(), logFile)}`);
+    return record;
   };
+  const start = (name: Component, args: string[]) => void spawnRecorded(name, binaries[name], args);
 
   try {
     start('etcd', [
@@ -161,6 +176,25 @@ export async function upLocalCluster(options: UpOptions = {}): Promise<LocalClus
       ]);
       await createFakeNodes(server, pki, nodes);
       log(`created ${nodes} kwok node(s)`);
+    }
+    if (options.controllers) {
+      state.controllers = await startControllers(
+        {
+          kubeconfig,
+          dataDir,
+          server,
+          log,
+          start: async (name, binary, args, startOptions) => {
+            const record = spawnRecorded(name, binary, args, startOptions);
+            // A wrapper (unshare) execs the binary in the same process: wait until it has, so that
+            // isOurProcess holds from here on.
+            if (startOptions?.command) await waitFor(`${name} to start`, async () => isOurProcess(record), 10_000, { ...state, processes: [] });
+          },
+          waitFor: (what, check, timeoutMs) => waitFor(what, check, timeoutMs, state),
+        },
+        { grpcMaxMessageSize: options.grpcMaxMessageSize },
+      );
+      save();
     }
     return state;
   } catch (error) {

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { numberOrText } from '../../../charts/fixture-env';
+import { DEFAULT_GRPC_MAX_MESSAGE_SIZE, HelmValuesError, parseGrpcMessageLimit } from '../../../charts/helm-values';
 import { BUILD_SCRIPT } from '../../local/binaries';
 import { LocalClusterRunning, downLocalCluster, isOurProcess, localDir, readState, upLocalCluster } from '../../local/control-plane';
 import { UsageError } from '../errors';
@@ -15,9 +16,11 @@ export function localCommand(): Command {
   local
     .command('build')
     .description('build the pinned binaries from the Go module proxy into ~/.cache/aigw-scale/bin (only what is missing)')
-    .option('--only <components>', 'comma-separated subset: etcd,kube-apiserver,kube-controller-manager,kube-scheduler,kwok')
-    .action((options: { only?: string }) => {
-      const result = spawnSync('bash', [BUILD_SCRIPT, ...(options.only ? ['--only', options.only] : [])], { stdio: 'inherit' });
+    .option('--only <components>', 'comma-separated subset: etcd,kube-apiserver,kube-controller-manager,kube-scheduler,kwok,ai-gateway-controller,envoy-gateway')
+    .option('--with-controllers', 'also build ai-gateway-controller and envoy-gateway from the Go module proxy (not built by default)', false)
+    .action((options: { only?: string; withControllers: boolean }) => {
+      const args = [...(options.only ? ['--only', options.only] : []), ...(options.withControllers ? ['--with-controllers'] : [])];
+      const result = spawnSync('bash', [BUILD_SCRIPT, ...args], { stdio: 'inherit' });
       process.exitCode = result.status ?? 1;
     });
 
@@ -26,10 +29,19 @@ export function localCommand(): Command {
     .description('start the local cluster on 127.0.0.1 and write .aigw-scale/local/kubeconfig')
     .option('--control-plane-only', 'only etcd and kube-apiserver (no controllers, scheduler or kwok)', false)
     .addOption(new Option('--nodes <n>', 'fake kwok nodes').argParser(numberOrText).default(1))
+    .option('--controllers', 'also run the real Envoy Gateway and AI Gateway controller as processes (needs `local build --with-controllers`)', false)
+    .option('--grpc-max-message-size <quantity>', 'with --controllers: the extension gRPC message limit, both sides (4Mi … 2Gi)', DEFAULT_GRPC_MAX_MESSAGE_SIZE)
     .option('--json', 'print the cluster state as JSON', false)
-    .action(async (options: { controlPlaneOnly: boolean; nodes: number; json: boolean }) => {
+    .action(async (options: { controlPlaneOnly: boolean; nodes: number; controllers: boolean; grpcMaxMessageSize: string; json: boolean }) => {
       if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > MAX_NODES) {
         throw new UsageError(`--nodes: got ${JSON.stringify(options.nodes)}; allowed: an integer from 1 to ${MAX_NODES}`);
+      }
+      if (options.controllers && options.controlPlaneOnly) throw new UsageError('--controllers: needs the full cluster; allowed: without --control-plane-only');
+      try {
+        parseGrpcMessageLimit(options.grpcMaxMessageSize);
+      } catch (error) {
+        if (error instanceof HelmValuesError) throw new UsageError(`--grpc-max-message-size: ${error.message.replace(/^grpcMaxMessageSize: /, '')}`);
+        throw error;
       }
       try {
         const state = await upLocalCluster({ ...options, onProgress: (line) => process.stderr.write(`${line}\n`) });
@@ -51,7 +63,8 @@ export function localCommand(): Command {
       const lines = state
         ? [`local cluster ${running ? 'running' : 'DEGRADED'} at ${state.server} (kubeconfig ${state.kubeconfig})`, ...processes.map((p) => `  ${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} ${p.running ? 'running' : 'stopped'}`)]
         : [`no local cluster (state dir ${localDir()})`];
-      printResult(options.json, { running, server: state?.server, kubeconfig: state?.kubeconfig, processes }, lines.join('\n'));
+      if (state?.controllers) lines.push(`  controllers: extension server ${state.controllers.extensionServer}, gRPC limit ${state.controllers.grpcMaxMessageSize.quantity}, filter-config Secrets in ${state.controllers.filterConfigNamespace}`);
+      printResult(options.json, { running, server: state?.server, kubeconfig: state?.kubeconfig, processes, controllers: state?.controllers }, lines.join('\n'));
       if (state && !running) process.exitCode = 1;
     });
 
