@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { PART_OF_LABEL, PART_OF_VALUE, FIXTURE_LABEL, fixtureLabels, gatewayClassName } from './conventions';
 import { Manifest, addApiObjects } from './manifest';
-import { nodeBundle, ContainerResources } from './node-bundle';
+import { nodeBundle, ContainerResources, RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './node-bundle';
 
 /**
  * The benchmark runner as a Kubernetes Job, so that probes reach the gateway over the cluster network instead of
@@ -108,7 +108,6 @@ export const RESULTS_DIR = '/results';
 export const FIXTURE_VERBS: readonly string[] = ['create', 'get', 'list', 'patch', 'delete'];
 
 const APP_COMPONENT_LABEL = 'app.kubernetes.io/component';
-const USER_ID = 1000;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -271,15 +270,7 @@ export function benchJobManifests(props: BenchJobProps): Manifest[] {
   const clusterName = `${r.name}-${r.namespace}`; // cluster-scoped names must not collide between namespaces
   const resources = props.resources ?? DEFAULT_BENCH_JOB_RESOURCES;
   const image = props.image ?? DEFAULT_BENCH_JOB_IMAGE;
-  const securityContext = {
-    runAsNonRoot: true,
-    runAsUser: USER_ID,
-    runAsGroup: USER_ID,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
+  const securityContext = RESTRICTED_CONTAINER_SECURITY_CONTEXT;
   const bundle = nodeBundle({
     configMapName: `${r.name}-code`,
     namespace: r.namespace,
@@ -349,7 +340,7 @@ export function benchJobManifests(props: BenchJobProps): Manifest[] {
             enableServiceLinks: false,
             restartPolicy: 'Never',
             terminationGracePeriodSeconds: 120, // SIGTERM → bench stops, writes results and cleans up
-            securityContext: { runAsNonRoot: true, runAsUser: USER_ID, runAsGroup: USER_ID, fsGroup: USER_ID, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: RESTRICTED_POD_SECURITY_CONTEXT,
             initContainers: [
               ...bundle.initContainers,
               {

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { FIXTURE_LABEL, fixtureLabels } from './conventions';
 import { Manifest, addApiObjects } from './manifest';
-import { CONFIGMAP_DATA_LIMIT_BYTES, DEFAULT_GZIP_THRESHOLD_BYTES, checkConfigMapSize, nodeBundle, ContainerResources } from './node-bundle';
+import { CONFIGMAP_DATA_LIMIT_BYTES, DEFAULT_GZIP_THRESHOLD_BYTES, checkConfigMapSize, nodeBundle, ContainerResources, RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './node-bundle';
 
 export { CONFIGMAP_DATA_LIMIT_BYTES, DEFAULT_GZIP_THRESHOLD_BYTES };
 
@@ -69,7 +69,6 @@ const APP_NAME_LABEL = 'app.kubernetes.io/name';
 const APP_INSTANCE_LABEL = 'app.kubernetes.io/instance';
 const APP_COMPONENT_LABEL = 'app.kubernetes.io/component';
 const APP_NAME = 'aigw-scale-mock-provider';
-const USER_ID = 1000;
 const CASSETTES_DIR = '/cassettes';
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]+$/;
@@ -99,15 +98,7 @@ export function mockProviderManifests(props: MockProviderProps): Manifest[] {
   const cassettesConfigMapName = `${name}-cassettes`;
   const hasCassettes = props.cassettes !== undefined && Object.keys(props.cassettes).length > 0;
   const resources = props.resources ?? DEFAULT_MOCK_PROVIDER_RESOURCES;
-  const securityContext = {
-    runAsNonRoot: true,
-    runAsUser: USER_ID,
-    runAsGroup: USER_ID,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
+  const securityContext = RESTRICTED_CONTAINER_SECURITY_CONTEXT;
   const image = props.image ?? DEFAULT_MOCK_PROVIDER_IMAGE;
   const bundle = nodeBundle({
     configMapName: codeConfigMapName,
@@ -174,7 +165,7 @@ export function mockProviderManifests(props: MockProviderProps): Manifest[] {
           automountServiceAccountToken: false,
           enableServiceLinks: false, // one Service per backend: thousands of env vars otherwise
           terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 30,
-          securityContext: { runAsNonRoot: true, runAsUser: USER_ID, runAsGroup: USER_ID, fsGroup: USER_ID, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: RESTRICTED_POD_SECURITY_CONTEXT,
           ...(bundle.initContainers.length > 0 ? { initContainers: bundle.initContainers } : {}),
           containers: [
             {

@@ -119,3 +119,26 @@ export interface ContainerResources {
   readonly requests: { readonly cpu: string; readonly memory: string };
   readonly limits: { readonly cpu: string; readonly memory: string };
 }
+
+/** The non-root user the shipped-code pods run as (the stock node image's `node` user). */
+const NODE_USER_ID = 1000;
+
+/** Container security context for shipped-code containers: non-root, read-only root fs, no privileges. */
+export const RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  runAsUser: NODE_USER_ID,
+  runAsGroup: NODE_USER_ID,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** Pod security context to match: the same user, and volumes writable by it. */
+export const RESTRICTED_POD_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  runAsUser: NODE_USER_ID,
+  runAsGroup: NODE_USER_ID,
+  fsGroup: NODE_USER_ID,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
