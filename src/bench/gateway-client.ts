@@ -13,6 +13,12 @@ export interface ProbeResult {
   readonly error?: string;
 }
 
+/** A probe's answer in words: the error, or the status and the backend that answered. */
+export function describeProbe(result: ProbeResult | undefined): string {
+  if (!result) return 'no probe answered';
+  return result.error ?? `HTTP ${result.status}${result.backend ? ` from ${result.backend}` : ''}`;
+}
+
 /**
  * Sends chat completions through the gateway, one per probe, over keep-alive connections. The request is the
  * smallest an OpenAI-compatible provider accepts; routing uses the `x-ai-eg-model` header.

@@ -4,13 +4,14 @@ import { FixtureExtras, fixtureParts } from '../../charts/scale-fixture';
 import { fixtureLabels, modelName, backendName, backendIndexForRoute, routeName, FIXTURE_LABEL, PART_OF_LABEL, PART_OF_VALUE } from '../../constructs/conventions';
 import { Applier, ApplyObject, applySet, applySetMember } from '../kube/applier';
 import { applySetParentName } from '../kube/applyset';
+import { forEachConcurrently } from '../kube/concurrency';
 import { Cluster } from '../kube/cluster';
 import { deleteFixtures } from '../kube/delete';
 import { deleteObjects } from '../kube/inventory';
 import { ResourceMap } from '../kube/resources';
 import { BenchResults, Component, Failure, MilestoneRecord, Phase, PhaseRecord, RESULTS_SCHEMA_VERSION } from '../results/schema';
 import { nowMs } from './clock';
-import { GatewayClient } from './gateway-client';
+import { GatewayClient, describeProbe } from './gateway-client';
 import { preflight } from './preflight';
 import { ProbeOutcome, ProbeScheduler } from './probe-scheduler';
 import { PortForward } from './port-forward';
@@ -94,8 +95,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
           milestones.push({ object: outcome.route.object, milestone: 'firstSuccess', clientTimeMs: outcome.atMs, attempts: outcome.attempts });
         } else {
           milestones.push({ object: outcome.route.object, milestone: 'timedOut', clientTimeMs: outcome.atMs, attempts: outcome.attempts });
-          const last = outcome.lastResult;
-          failures.push({ phase, object: outcome.route.object, message: `no success within ${options.perRouteTimeoutMs} ms (last: ${last?.error ?? `HTTP ${last?.status}${last?.backend ? ` from ${last.backend}` : ''}`})` });
+          failures.push({ phase, object: outcome.route.object, message: `no success within ${options.perRouteTimeoutMs} ms (last: ${describeProbe(outcome.lastResult)})` });
         }
         options.onProgress?.(phase, spec.routes - 1 - created.pending, spec.routes - 1);
       },
@@ -131,8 +131,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
     pendingSuccess.clear();
     if (aborted()) throw new Interrupted();
     if (!warmOutcome.success) {
-      const last = warmOutcome.lastResult;
-      throw new Error(`route-000001 never answered through ${options.gatewayUrl} within ${options.perRouteTimeoutMs} ms (last: ${last?.error ?? `HTTP ${last?.status}${last?.backend ? ` from ${last.backend}` : ''}`}); is the gateway routing this fixture?`);
+      throw new Error(`route-000001 never answered through ${options.gatewayUrl} within ${options.perRouteTimeoutMs} ms (last: ${describeProbe(warmOutcome.lastResult)}); is the gateway routing this fixture?`);
     }
 
     // Provision routes 2…N, probing each as soon as the apiserver accepted it.
@@ -142,8 +141,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
     const batchSize = options.provisioning.mode === 'batches' ? options.provisioning.batchSize : toCreate.length;
     for (let start = 0; start < toCreate.length && !aborted(); start += batchSize) {
       const batchStarted = nowMs();
-      await Promise.all(
-        chunkedConcurrently(toCreate.slice(start, start + batchSize), options.applyConcurrency, async (route) => {
+      await forEachConcurrently(
+        toCreate.slice(start, start + batchSize),
+        options.applyConcurrency,
+        async (route) => {
           const outcome = await applier.applyOne(route);
           const object = objectName(spec.namespace, route.metadata.name);
           if (outcome.kind === 'failed') return void failures.push({ phase: 'provision', object, message: `HTTP ${outcome.failure.status}: ${outcome.failure.message}` });
@@ -153,7 +154,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
           milestones.push({ object, milestone: 'created', clientTimeMs: at, serverTime: outcome.creationTimestamp });
           const annotations = route.metadata.annotations as Record<string, string>;
           probes.add({ object, model: annotations['aigw-scale/model'], backend: annotations['aigw-scale/backend'] }, at);
-        }),
+        },
+        aborted,
       );
       if (options.provisioning.mode === 'batches') await sleepUntil(batchStarted + options.provisioning.batchIntervalMs, options.signal);
     }
@@ -236,15 +238,6 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
 }
 
 class Interrupted extends Error {}
-
-/** Runs `work` over items with at most `concurrency` at once; returns one promise per worker. */
-function chunkedConcurrently<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void>[] {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  return Array.from({ length: Math.min(concurrency, items.length) }, worker);
-}
 
 function sleepUntil(atMs: number, signal?: AbortSignal): Promise<void> {
   const wait = atMs - nowMs();

@@ -1,5 +1,6 @@
 import { APPLYSET_GROUP_KINDS_ANNOTATION, APPLYSET_PART_OF_LABEL, ApplySetParentRef, applySetId, applySetParent, groupKind, parseGroupKinds } from './applyset';
 import { Cluster, ClusterError, backoffMs, messageOf } from './cluster';
+import { forEachConcurrently } from './concurrency';
 import { ObjectVersion, changed, deleteObjects, listApplySetMembers, objectKey, versionOf } from './inventory';
 import { RateLimiter } from './rate-limiter';
 import { ObjectRef, ResourceMap, UnknownKindError } from './resources';
@@ -112,10 +113,11 @@ export class Applier {
   async applyAll(objects: readonly ApplyObject[], existing: ReadonlyMap<string, ObjectVersion>, progress: { done: number; total: number }) {
     const counts = { created: 0, configured: 0, unchanged: 0 };
     const failed: ObjectFailure[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < objects.length && !this.options.signal?.aborted) {
-        const object = objects[next++];
+    const aborted = () => this.options.signal?.aborted ?? false;
+    await forEachConcurrently(
+      objects,
+      this.options.concurrency,
+      async (object) => {
         const outcome = await this.applyOne(object);
         if (outcome.kind === 'skipped') return;
         if (outcome.kind === 'failed') failed.push(outcome.failure);
@@ -127,9 +129,9 @@ export class Applier {
         }
         progress.done++;
         this.options.onProgress?.(progress.done, progress.total);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, objects.length) }, worker));
+      },
+      aborted,
+    );
     return { ...counts, failed };
   }
 }

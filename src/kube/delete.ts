@@ -1,6 +1,6 @@
 import { APPLYSET_GROUP_KINDS_ANNOTATION, APPLYSET_ID_LABEL, parseGroupKinds } from './applyset';
 import { Cluster, messageOf } from './cluster';
-import { deleteObjects, listApplySetMembers } from './inventory';
+import { METADATA_ONLY, deleteObjects, listApplySetMembers } from './inventory';
 import { ObjectRef, ResourceMap } from './resources';
 
 /** Which fixtures to delete: one by id, or every one aigw-scale applied. */
@@ -64,13 +64,34 @@ export async function deleteFixtures(cluster: Cluster, selector: DeleteSelector,
   return { fixtures, deleted, remaining, seconds: (performance.now() - started) / 1000 };
 }
 
+const refKey = (ref: ObjectRef): string => `${ref.apiVersion}|${ref.kind}|${ref.metadata.namespace ?? ''}|${ref.metadata.name}`;
+
+/** Which of the refs still exist: one metadata-only list per collection, not one GET per object. */
+async function presentObjects(cluster: Cluster, resources: ResourceMap, refs: readonly ObjectRef[]): Promise<Set<string>> {
+  const collections = new Map<string, ObjectRef>();
+  for (const ref of refs) collections.set(`${ref.apiVersion}|${ref.kind}|${ref.metadata.namespace ?? ''}`, ref);
+  const present = new Set<string>();
+  for (const sample of collections.values()) {
+    const info = await resources.lookup(sample.apiVersion, sample.kind).catch(() => undefined);
+    if (!info) continue; // the kind is gone, and everything of it
+    const path = await resources.collectionPath(sample.apiVersion, sample.kind, info.namespaced ? sample.metadata.namespace : undefined);
+    const response = await cluster.requestRetrying('GET', path, undefined, undefined, METADATA_ONLY);
+    if (response.status === 404) continue;
+    if (response.status !== 200) throw new Error(`listing ${sample.kind} failed with HTTP ${response.status}: ${messageOf(response.body)}`);
+    for (const item of (response.body.items ?? []) as { metadata: { name: string; namespace?: string } }[]) {
+      present.add(refKey({ apiVersion: sample.apiVersion, kind: sample.kind, metadata: { name: item.metadata.name, namespace: info.namespaced ? item.metadata.namespace : undefined } }));
+    }
+  }
+  return present;
+}
+
 async function waitGone(cluster: Cluster, resources: ResourceMap, refs: ObjectRef[], timeoutMs: number, onProgress?: (message: string) => void): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   let pending = refs;
   let lastReport = 0;
   while (pending.length > 0 && Date.now() < deadline) {
-    const present = await Promise.all(pending.map(async (ref) => (await cluster.requestRetrying('GET', await resources.objectPath(ref))).status !== 404));
-    pending = pending.filter((_, i) => present[i]);
+    const present = await presentObjects(cluster, resources, pending);
+    pending = pending.filter((ref) => present.has(refKey(ref)));
     if (pending.length === 0) break;
     if (Date.now() - lastReport > 5000) {
       onProgress?.(`waiting for ${pending.length} objects to go`);

@@ -1,5 +1,6 @@
 import { APPLYSET_PART_OF_LABEL } from './applyset';
 import { Cluster, messageOf } from './cluster';
+import { forEachConcurrently } from './concurrency';
 import { ObjectRef, ResourceMap } from './resources';
 
 /** What tells whether an apply changed an object: its versions and its metadata. */
@@ -42,7 +43,7 @@ export function changed(before: ObjectVersion, after: ObjectVersion): boolean {
 }
 
 /** Metadata-only lists: a 10,000-route list without specs is a fraction of the bytes. */
-const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+export const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
 
 /** A stable key for an object: `Kind.group/namespace/name`. */
 export function objectKey(groupKind: string, namespace: string | undefined, name: string): string {
@@ -83,16 +84,11 @@ export function listApplySetMembers(cluster: Cluster, resources: ResourceMap, se
 
 /** Deletes objects (404 counts as deleted); returns how many delete calls were accepted. */
 export async function deleteObjects(cluster: Cluster, resources: ResourceMap, refs: readonly ObjectRef[], concurrency = 32): Promise<number> {
-  let next = 0;
   let deleted = 0;
-  const worker = async () => {
-    while (next < refs.length) {
-      const ref = refs[next++];
+  await forEachConcurrently(refs, concurrency, async (ref) => {
       const response = await cluster.requestRetrying('DELETE', `${await resources.objectPath(ref)}?propagationPolicy=Background`);
       if (response.status === 200 || response.status === 202) deleted++;
       else if (response.status !== 404) throw new Error(`deleting ${ref.kind} ${ref.metadata.name} failed with HTTP ${response.status}: ${messageOf(response.body)}`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, refs.length) }, worker));
+  });
   return deleted;
 }

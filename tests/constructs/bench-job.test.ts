@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { onlyOfKind } from '../support/fixture';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,11 +28,7 @@ const synth = (props: Partial<BenchJobProps> = {}): any[] => {
   new BenchJob(chart, 'Job', { ...BASE, ...props });
   return Testing.synth(chart);
 };
-const one = (objects: any[], kind: string): any => {
-  const found = objects.filter((o) => o.kind === kind);
-  expect(found).toHaveLength(1);
-  return found[0];
-};
+const one = (objects: any[], kind: string): any => onlyOfKind(objects, kind);
 
 describe('BenchJob', () => {
   test('objects in apply order, all in the fixture namespace, labelled with the runner id (not the run\'s)', () => {

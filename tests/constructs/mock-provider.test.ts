@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { ofKind, onlyOfKind } from '../support/fixture';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { aiBackendNames, aiBackendPoolManifests } from '../../constructs/ai-backend-pool';
@@ -20,12 +21,7 @@ const synth = (props: Partial<MockProviderProps> = {}): any[] => {
   new MockProvider(chart, 'Mock', { ...BASE, ...props });
   return Testing.synth(chart);
 };
-const ofKind = (objects: any[], kind: string): any[] => objects.filter((o) => o.kind === kind);
-const deploymentOf = (objects: any[]): any => {
-  const deployments = ofKind(objects, 'Deployment');
-  expect(deployments).toHaveLength(1);
-  return deployments[0];
-};
+const deploymentOf = (objects: any[]): any => onlyOfKind(objects, 'Deployment');
 
 describe('MockProvider', () => {
   test('objects in apply order: code ConfigMap, one Deployment, one Service per backend', () => {

@@ -17,3 +17,10 @@ export function synthFixture(props: ScaleFixtureProps): K8sObject[] {
 }
 
 export const ofKind = (objects: K8sObject[], kind: string): K8sObject[] => objects.filter((o) => o.kind === kind);
+
+/** The single object of a kind; fails the test when there is not exactly one. */
+export function onlyOfKind(objects: K8sObject[], kind: string): K8sObject {
+  const found = ofKind(objects, kind);
+  expect(found).toHaveLength(1);
+  return found[0];
+}

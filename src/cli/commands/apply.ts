@@ -10,6 +10,7 @@ import { installCrds } from '../../kube/crds';
 import { readCrdDir } from '../../upstream/crds';
 import { ClusterOptionValues, addClusterOptions, connectGuarded } from '../cluster-options';
 import { UsageError } from '../errors';
+import { integerFlag } from '../flags';
 import { interruptOnSigint } from '../interrupt';
 import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFromOptions, fixtureSpecFromOptions } from '../fixture-options';
 import { formatCount, printResult } from '../output';
@@ -88,9 +89,8 @@ export function applyCommand(): Command {
   addClusterOptions(command);
   addFixtureOptions(command, { routesRequired: false });
   return command.action(async (dir: string | undefined, options: ApplyOptions) => {
-    for (const [flag, value, min] of [['--concurrency', options.concurrency, 1], ['--qps', options.qps, 0]] as const) {
-      if (!Number.isInteger(value) || value < min) throw new UsageError(`${flag}: got ${JSON.stringify(value)}; allowed: an integer ≥ ${min}`);
-    }
+    integerFlag('--concurrency', options.concurrency, 1);
+    integerFlag('--qps', options.qps, 0);
     const fixture = await loadFixture(dir, options); // all input is validated before the cluster is touched
     const crds = options.crds ? readCrdDir(options.crds) : [];
     if (options.crds && crds.length === 0) throw new UsageError(`--crds ${options.crds}: no CustomResourceDefinitions found`);

@@ -8,6 +8,7 @@ import { Manifest } from '../../../constructs/manifest';
 import { bundleCli } from '../bundle';
 import { manifestToYaml } from '../../synth/manifest-yaml';
 import { UsageError } from '../errors';
+import { integerFlag } from '../flags';
 import { fixtureSpecFromOptions } from '../fixture-options';
 import { printResult } from '../output';
 
@@ -39,11 +40,7 @@ const FILES: readonly { file: string; kinds: readonly string[] }[] = [
   { file: '03-job.yaml', kinds: ['Job'] },
 ];
 
-function optionalInteger(flag: string, value: unknown, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new UsageError(`${flag}: got ${JSON.stringify(value)}; allowed: an integer ≥ ${min}`);
-  return value;
-}
+const optionalInteger = (flag: string, value: unknown, min: number): number | undefined => (value === undefined ? undefined : integerFlag(flag, value, min));
 
 export function benchJobCommand(): Command {
   return new Command('bench-job')

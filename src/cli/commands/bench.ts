@@ -10,6 +10,7 @@ import { KubeletSummarySampler, MetricsApiSampler, ProcessSampler, Sampler } fro
 import { writeReports } from '../../report';
 import { ClusterOptionValues, addClusterOptions, connectGuarded } from '../cluster-options';
 import { UsageError } from '../errors';
+import { integerFlag } from '../flags';
 import { interruptOnSigint } from '../interrupt';
 import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFromOptions, fixtureSpecFromOptions } from '../fixture-options';
 import { printResult } from '../output';
@@ -36,11 +37,6 @@ interface BenchCliOptions extends ClusterOptionValues, FixtureOptionValues {
 }
 
 const TOOL_VERSION: string = require('../../../package.json').version;
-
-function positiveInteger(flag: string, value: unknown, min = 1): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new UsageError(`${flag}: got ${JSON.stringify(value)}; allowed: an integer ≥ ${min}`);
-  return value;
-}
 
 /** Samplers for this cluster: the metrics API when served, else the kubelet summary; plus local processes. */
 async function chooseSamplers(cluster: Cluster): Promise<Sampler[]> {
@@ -83,14 +79,14 @@ export function benchCommand(): Command {
     if (options.gatewayUrl && !/^https?:\/\//.test(options.gatewayUrl)) throw new UsageError(`--gateway-url: got ${JSON.stringify(options.gatewayUrl)}; allowed: an http:// or https:// URL`);
     const spec = fixtureSpecFromOptions({ ...options, fixture: options.fixture ?? `bench-${Date.now().toString(36)}` });
     if (spec.routes < 2) throw new UsageError('--routes: a run needs at least 2 routes (route 1 warms the gateway up and is not timed)');
-    const provisioning: Provisioning = options.batchSize === undefined ? { mode: 'all-at-once' } : { mode: 'batches', batchSize: positiveInteger('--batch-size', options.batchSize), batchIntervalMs: positiveInteger('--batch-interval', options.batchInterval, 0) };
+    const provisioning: Provisioning = options.batchSize === undefined ? { mode: 'all-at-once' } : { mode: 'batches', batchSize: integerFlag('--batch-size', options.batchSize, 1), batchIntervalMs: integerFlag('--batch-interval', options.batchInterval, 0) };
     const settings = {
-      perRouteTimeoutMs: positiveInteger('--per-route-timeout', options.perRouteTimeout),
-      requestIntervalMs: positiveInteger('--request-interval', options.requestInterval),
-      sampleIntervalMs: positiveInteger('--sample-interval', options.sampleInterval, 100),
-      probeConcurrency: positiveInteger('--probe-concurrency', options.probeConcurrency),
-      applyConcurrency: positiveInteger('--apply-concurrency', options.applyConcurrency),
-      scaleDownSteps: options.scaleDownSteps === undefined ? undefined : positiveInteger('--scale-down-steps', options.scaleDownSteps),
+      perRouteTimeoutMs: integerFlag('--per-route-timeout', options.perRouteTimeout, 1),
+      requestIntervalMs: integerFlag('--request-interval', options.requestInterval, 1),
+      sampleIntervalMs: integerFlag('--sample-interval', options.sampleInterval, 100),
+      probeConcurrency: integerFlag('--probe-concurrency', options.probeConcurrency, 1),
+      applyConcurrency: integerFlag('--apply-concurrency', options.applyConcurrency, 1),
+      scaleDownSteps: options.scaleDownSteps === undefined ? undefined : integerFlag('--scale-down-steps', options.scaleDownSteps, 1),
     };
     const grpc = parseGrpcMessageLimit(options.grpcMaxMessageSize);
     const extras = await fixtureExtrasFromOptions(options);

@@ -6,6 +6,7 @@ import { DEFAULT_GRPC_MAX_MESSAGE_SIZE, HelmValuesError, parseGrpcMessageLimit }
 import { BUILD_SCRIPT } from '../../local/binaries';
 import { LocalClusterRunning, downLocalCluster, isOurProcess, localDir, readState, upLocalCluster } from '../../local/control-plane';
 import { UsageError } from '../errors';
+import { integerFlag } from '../flags';
 import { printResult } from '../output';
 
 const MAX_NODES = 1000;
@@ -33,9 +34,7 @@ export function localCommand(): Command {
     .option('--grpc-max-message-size <quantity>', 'with --controllers: the extension gRPC message limit, both sides (4Mi … 2Gi)', DEFAULT_GRPC_MAX_MESSAGE_SIZE)
     .option('--json', 'print the cluster state as JSON', false)
     .action(async (options: { controlPlaneOnly: boolean; nodes: number; controllers: boolean; grpcMaxMessageSize: string; json: boolean }) => {
-      if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > MAX_NODES) {
-        throw new UsageError(`--nodes: got ${JSON.stringify(options.nodes)}; allowed: an integer from 1 to ${MAX_NODES}`);
-      }
+      integerFlag('--nodes', options.nodes, 1, MAX_NODES);
       if (options.controllers && options.controlPlaneOnly) throw new UsageError('--controllers: needs the full cluster; allowed: without --control-plane-only');
       try {
         parseGrpcMessageLimit(options.grpcMaxMessageSize);
