@@ -4,24 +4,36 @@
  * absent, never zero.
  */
 
-export const RESULTS_SCHEMA_VERSION = 1;
+import type { Scenario } from '../scenario/types';
+
+/** Version 2 added the scenario, generic milestones, incarnations, steps/churn phases, gate checks and profiles. */
+export const RESULTS_SCHEMA_VERSION = 2;
+/** Older versions this reader still accepts (their files are valid version-2 files without the new fields). */
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** Components whose resource use is sampled. */
 export type Component = 'envoy-gateway' | 'ai-gateway-controller' | 'envoy-proxy' | 'kube-apiserver' | 'etcd' | 'mock-provider' | 'runner';
 
-/** Run phases, in order. */
-export type Phase = 'preflight' | 'warm-up' | 'provision' | 'validate' | 'scale-down' | 'cleanup';
+/** Run phases, in order (`provision`/`hold` repeat per load step, `churn` per cycle). */
+export type Phase = 'preflight' | 'warm-up' | 'provision' | 'hold' | 'validate' | 'churn' | 'scale-down' | 'cleanup';
 
-/** Per-object milestones the runner records. */
-export type Milestone =
+/** Milestones the runner always records; a scenario adds its own status milestones by name (MilestoneSpec). */
+export type BuiltInMilestone =
   /** The apiserver accepted the object (client clock when the create returned; serverTime = creationTimestamp). */
   | 'created'
   /** First 200 through the gateway from the right backend. */
   | 'firstSuccess'
+  /** The last of `consecutiveSuccesses` 200s in a row from the right backend: the route is ready. */
+  | 'ready'
   /** The route was given up on (per-route timeout). */
   | 'timedOut'
-  /** Deleted during scale-down. */
+  /** Deleted (scale-down or churn). */
   | 'deleted';
+
+export const BUILT_IN_MILESTONES: readonly BuiltInMilestone[] = ['created', 'firstSuccess', 'ready', 'timedOut', 'deleted'];
+
+/** A built-in milestone or the name of a scenario milestone (e.g. `routeAccepted`). */
+export type Milestone = BuiltInMilestone | (string & {});
 
 export interface MilestoneRecord {
   /** `Kind/namespace/name`, e.g. `AIGatewayRoute/bench/route-000001`. */
@@ -31,8 +43,12 @@ export interface MilestoneRecord {
   readonly clientTimeMs: number;
   /** The server's own timestamp for the event when it has one (RFC 3339, 1 s resolution), e.g. creationTimestamp. */
   readonly serverTime?: string;
-  /** Requests sent until this milestone (firstSuccess, timedOut). */
+  /** Requests sent until this milestone (firstSuccess, ready, timedOut). */
   readonly attempts?: number;
+  /** Which life of the object: 1 for the first create, +1 for each churn recreate. Absent means 1. */
+  readonly incarnation?: number;
+  /** For objects of other kinds tied to a route by name (its HTTPRoute): the route's `AIGatewayRoute/ns/name`. */
+  readonly route?: string;
 }
 
 export interface Sample {
@@ -46,12 +62,39 @@ export interface Sample {
   /** Routes that existed when the sample was taken. */
   readonly liveObjects: number;
   readonly phase: Phase;
+  /** Load step (1-based) or churn cycle (1-based) the sample was taken in, when the phase has one. */
+  readonly step?: number;
+  readonly cycle?: number;
 }
 
 export interface PhaseRecord {
   readonly phase: Phase;
   readonly startMs: number;
   readonly endMs: number;
+  readonly step?: number;
+  readonly cycle?: number;
+}
+
+/** A health-gate check between two load steps. */
+export interface GateCheck {
+  /** The step that had just finished. */
+  readonly step: number;
+  readonly atMs: number;
+  readonly passed: boolean;
+  /** Share of the routes probed so far that timed out or failed. */
+  readonly errorRate: number;
+  /** Why it failed, or what it waited for. */
+  readonly message?: string;
+}
+
+/** A profile file written beside results.json. */
+export interface ProfileRecord {
+  readonly component: Component;
+  readonly kind: 'heap' | 'cpu';
+  /** Path relative to results.json. */
+  readonly file: string;
+  readonly atMs: number;
+  readonly liveObjects: number;
 }
 
 export interface Failure {
@@ -62,7 +105,8 @@ export interface Failure {
 }
 
 export interface BenchResults {
-  readonly schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  /** Version 1 files are read as they are (they lack the version-2 fields). */
+  readonly schemaVersion: 1 | typeof RESULTS_SCHEMA_VERSION;
   readonly tool: { readonly name: 'aigw-scale'; readonly version: string };
   readonly run: {
     readonly id: string;
@@ -98,12 +142,18 @@ export interface BenchResults {
     readonly scaleDownSteps?: number;
     readonly grpcMaxMessageBytes?: number;
   };
+  /** The resolved scenario the run followed (absent in version-1 files). */
+  readonly scenario?: Scenario;
+  /** Which repeat this run was, when the scenario repeats (1-based). */
+  readonly repeat?: { readonly index: number; readonly of: number };
   /** The config-size plan made in preflight (see `aigw-scale plan`). */
   readonly plan?: unknown;
   readonly phases: readonly PhaseRecord[];
   readonly milestones: readonly MilestoneRecord[];
   readonly samples: readonly Sample[];
   readonly failures: readonly Failure[];
+  readonly gateChecks?: readonly GateCheck[];
+  readonly profiles?: readonly ProfileRecord[];
   /** Things the run could not measure, said plainly (e.g. "no Envoy proxy pods: data-plane memory not measured"). */
   readonly notMeasured: readonly string[];
 }
@@ -116,8 +166,8 @@ export function parseResults(text: string, source = 'results.json'): BenchResult
   } catch (error) {
     throw new Error(`${source} is not JSON: ${(error as Error).message}`);
   }
-  if (data?.schemaVersion !== RESULTS_SCHEMA_VERSION) {
-    throw new Error(`${source} has schemaVersion ${JSON.stringify(data?.schemaVersion)}; this aigw-scale reads version ${RESULTS_SCHEMA_VERSION}`);
+  if (!READABLE_VERSIONS.includes(data?.schemaVersion)) {
+    throw new Error(`${source} has schemaVersion ${JSON.stringify(data?.schemaVersion)}; this aigw-scale reads versions ${READABLE_VERSIONS.join(', ')}`);
   }
   for (const key of ['run', 'settings', 'milestones', 'samples', 'failures', 'phases'] as const) {
     if (data[key] === undefined) throw new Error(`${source} lacks "${key}"`);
