@@ -41,7 +41,7 @@ describe('aigw-scale report / compare', () => {
     write('rerun2.json', 5);
     write('worse.json', 3, { ttfsFactor: 1.5, memoryPerRouteFactor: 1.3 });
     write('worse2.json', 6, { ttfsFactor: 1.5, memoryPerRouteFactor: 1.3 });
-    fs.writeFileSync(file('v2.json'), JSON.stringify({ ...JSON.parse(fs.readFileSync(file('base.json'), 'utf8')), schemaVersion: 2 }));
+    fs.writeFileSync(file('v3.json'), JSON.stringify({ ...JSON.parse(fs.readFileSync(file('base.json'), 'utf8')), schemaVersion: 3 }));
     fs.writeFileSync(file('broken.json'), '{"schemaVersion": 1, ');
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -110,9 +110,9 @@ describe('aigw-scale report / compare', () => {
     const missing = spawn('compare', file('nope.json'), file('base.json'));
     expect(missing.status).toBe(2);
     expect(missing.stderr).toBe(`aigw-scale: cannot read ${file('nope.json')}: no such file\n`);
-    const version = spawn('compare', file('base.json'), file('v2.json'));
+    const version = spawn('compare', file('base.json'), file('v3.json'));
     expect(version.status).toBe(2);
-    expect(version.stderr).toBe(`aigw-scale: ${file('v2.json')} has schemaVersion 2; this aigw-scale reads version 1\n`);
+    expect(version.stderr).toBe(`aigw-scale: ${file('v3.json')} has schemaVersion 3; this aigw-scale reads versions 1, 2\n`);
   });
 
   test.each([
@@ -126,10 +126,10 @@ describe('aigw-scale report / compare', () => {
     [['compare', 'BASE', 'BASE', '--threshold-file', 'NOPE'], /cannot read --threshold-file/],
     [['compare', 'BASE', 'BASE', '--iterations', '5'], /--iterations: got "5"; allowed: an integer from 100/],
     [['compare', 'BASE', 'BASE', '--confidence', '95'], /--confidence: got "95"/],
-    [['report', 'V2'], /has schemaVersion 2/],
+    [['report', 'V3'], /has schemaVersion 3/],
     [['report', 'DIR'], /cannot read .*: it is a directory/],
   ])('bad input %j exits 2', async (args, message) => {
-    const names: Record<string, string> = { BROKEN: file('broken.json'), BASE: file('base.json'), NOPE: file('nope.json'), V2: file('v2.json'), DIR: dir };
+    const names: Record<string, string> = { BROKEN: file('broken.json'), BASE: file('base.json'), NOPE: file('nope.json'), V3: file('v3.json'), DIR: dir };
     const result = await inProcess(...args.map((a) => names[a] ?? a));
     expect(result.stderr).toMatch(message);
     expect(result.status).toBe(2);
