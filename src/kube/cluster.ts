@@ -160,6 +160,22 @@ export class Cluster {
     }
   }
 
+  /**
+   * A GET whose response body is handed over unread, for streams such as watches; the response ends when the
+   * server closes it or `signal` aborts. Each call is one request to the apiserver.
+   */
+  async openStream(urlPath: string, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    const url = new URL(urlPath, this.server);
+    const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
+    const authorization = await this.config.authorization();
+    if (authorization) headers.authorization = authorization;
+    return new Promise((resolve, reject) => {
+      const req = https.request({ agent: this.agent, method: 'GET', hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, headers, signal }, resolve);
+      req.on('error', (error) => reject(Object.assign(new ClusterError(`cannot reach ${this.server}: ${error.message}`), { cause: error })));
+      req.end();
+    });
+  }
+
   /** Checks the apiserver answers; returns its version. */
   async version(): Promise<{ gitVersion: string }> {
     const response = await this.requestRetrying('GET', '/version', undefined, undefined, undefined, 3);
