@@ -1,14 +1,14 @@
 /**
- * Fixture mode `bundle`: the whole fixture as ONE Pulumi resource, a `command.local.Command` that runs our
- * CLI. `aigw-scale apply` server-side applies the fixture as an ApplySet (pruning what an earlier apply of the
+ * Fixture mode `bundle`: the whole fixture as ONE Pulumi resource (./fixture-bundle) that runs these scripts of
+ * our CLI. `aigw-scale apply` server-side applies the fixture as an ApplySet (pruning what an earlier apply of the
  * same fixture no longer wants) and `aigw-scale delete --fixture <stack>` removes it on destroy. The CLI
  * rebuilds the fixture from the flags, which reproduce the stack's FixtureSpec exactly; the state holds the
  * scripts with the manifests' sha256 in their first line, so it stays the same size for 10 or 10,000 routes,
  * and any change to the fixture (even to the bundled mock provider's code) changes the script and re-applies.
  *
- * The hash is deliberately not a `triggers` entry: @pulumi/command marks triggers replaceOnChanges, and a
- * replacement would delete the fixture by id and apply it again from nothing (or, create-before-delete,
- * delete the objects just applied). An update re-applies in place and the ApplySet prunes the rest.
+ * A new hash is an update, not a replacement: a replacement would delete the fixture by id and apply it again
+ * from nothing (or, create-before-delete, delete the objects just applied). An update re-applies in place and
+ * the ApplySet prunes the rest.
  */
 
 import { FixtureSpec } from '../charts/fixture-spec';

@@ -2,7 +2,7 @@
  * The scale fixture (namespace, mock provider, Gateway, backends, routes), rendered in-process from our
  * constructs, in one of two modes:
  *
- * - `bundle` (default): ONE `command.local.Command` that runs `aigw-scale apply` (server-side apply as an
+ * - `bundle` (default): ONE resource (a dynamic provider, ./fixture-bundle) that runs `aigw-scale apply` (server-side apply as an
  *   ApplySet, with pruning) and `aigw-scale delete --fixture <stack>` on destroy. State and `pulumi up` time
  *   stay flat in N; a changed fixture shows as a one-line diff (the manifests' sha256 in the apply script)
  *   and re-applies in place.
@@ -12,13 +12,13 @@
  * Both wait for the AI Gateway release (and thereby its CRDs and Envoy Gateway).
  */
 
-import * as command from '@pulumi/command';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { ENVOY_GATEWAY_NAMESPACE } from '../charts/helm-values';
 import { FixtureSpec } from '../charts/fixture-spec';
 import { fixtureLabels } from '../constructs/conventions';
 import { applyScript, deleteScript, KUBECONFIG_ENV, KUBECONFIG_PATH_ENV } from './bundle';
+import { FIXTURE_BUNDLE_NAME, FixtureBundle } from './fixture-bundle';
 import { ClusterAccess } from './cluster/types';
 import { KIND_GATEWAY_NODE_PORT } from './cluster/kind';
 import { FixtureMode, PROJECT_ROOT } from './config';
@@ -53,15 +53,15 @@ export class Fixture extends pulumi.ComponentResource {
   readonly mockProvider?: MockProvider;
   /** resources mode: every object's resource, in apply order. */
   readonly objects: pulumi.CustomResource[] = [];
-  /** bundle mode: the one command. */
-  readonly bundle?: command.local.Command;
+  /** bundle mode: the one resource. */
+  readonly bundle?: FixtureBundle;
   readonly gatewayService?: k8s.core.v1.Service;
 
   constructor(name: string, args: FixtureArgs, opts?: pulumi.ComponentResourceOptions) {
     super(FIXTURE_TYPE_TOKEN, name, {}, opts);
     this.mode = args.mode;
     this.sha256 = args.rendered.sha256;
-    if (args.mode === 'bundle') this.bundle = this.bundleCommand(args);
+    if (args.mode === 'bundle') this.bundle = this.bundleResource(args);
     else this.createResources(args);
     if (args.gatewayNodePort) this.gatewayService = this.nodePortService(args.spec, args.provider, args.gatewayNodePort.after);
     this.registerOutputs({ sha256: this.sha256 });
@@ -94,33 +94,20 @@ export class Fixture extends pulumi.ComponentResource {
     create('routes', [...gateway, ...backends]);
   }
 
-  private bundleCommand(args: FixtureArgs): command.local.Command {
+  private bundleResource(args: FixtureArgs): FixtureBundle {
     const { spec, access } = args;
     const environment: Record<string, pulumi.Input<string>> = access.kubeconfigContent
       ? { [KUBECONFIG_ENV]: access.kubeconfigContent }
       : { [KUBECONFIG_PATH_ENV]: access.kubeconfigPath! };
-    const script = applyScript({ spec, mockProvider: args.mockProvider, sha256: args.rendered.sha256, context: access.context });
-    return new command.local.Command(
-      'fixture-bundle',
+    return new FixtureBundle(
+      FIXTURE_BUNDLE_NAME,
       {
-        create: script,
-        update: script, // a new hash re-applies in place: the ApplySet prunes what is no longer wanted
-        delete: deleteScript({ spec, context: access.context }),
+        applyScript: applyScript({ spec, mockProvider: args.mockProvider, sha256: args.rendered.sha256, context: access.context }),
+        deleteScript: deleteScript({ spec, context: access.context }),
         dir: PROJECT_ROOT,
         environment,
-        // No `triggers`: @pulumi/command marks them replaceOnChanges, and replacing a fixture means deleting it
-        // by id. The hash is in the script's first line instead, so a new fixture is an in-place update.
-        logging: 'stdoutAndStderr',
       },
-      {
-        parent: this,
-        dependsOn: [...args.after],
-        additionalSecretOutputs: ['environment'],
-        // A new namespace or cluster context changes the delete script: remove the old fixture first, then
-        // apply the new one (create-then-delete would delete the new objects, which carry the same fixture id).
-        replaceOnChanges: ['delete'],
-        deleteBeforeReplace: true,
-      },
+      { parent: this, dependsOn: [...args.after] },
     );
   }
 

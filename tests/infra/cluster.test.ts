@@ -127,11 +127,12 @@ describe('an existing cluster by kubeconfig', () => {
   test('the provider reads the file and context in place; nothing is created; the bundle passes the path', async () => {
     const file = kubeconfigFile();
     const run = await runStack('bench', { clusterType: 'kubeconfig', kubeconfig: file, kubeContext: 'bench', routes: '50' });
-    expect(run.ofType('command:local:Command').map((c) => c.name)).toEqual(['fixture-bundle']);
+    expect(run.ofType('command:local:Command')).toEqual([]); // no kind cluster to create
+    expect(run.ofType('pulumi-nodejs:dynamic:Resource').map((c) => c.name)).toEqual(['fixture-bundle']);
     expect(run.get('k8s', 'pulumi:providers:kubernetes').inputs).toMatchObject({ kubeconfig: file, context: 'bench' });
     const bundle = run.get('fixture-bundle');
     expect(bundle.inputs.environment).toEqual({ AIGW_SCALE_KUBECONFIG_PATH: file });
-    expect(bundle.inputs.create).toContain("--context 'bench'");
+    expect(bundle.inputs.applyScript).toContain("--context 'bench'");
     expect(run.outputs).toMatchObject({ clusterType: 'kubeconfig', clusterName: 'bench', routes: 50 });
     expect(run.outputs.gatewayAddress).toContain('port-forward');
     expect(run.resources.some((r) => r.name === 'gateway-nodeport')).toBe(false);
@@ -167,7 +168,8 @@ describe('EKS (optional package)', () => {
     expect(plainStrings(run.get('k8s', 'pulumi:providers:kubernetes').serialized).join()).not.toContain('"eks":true');
     expect(await pulumi.isSecret(run.rawOutputs.kubeconfig as pulumi.Output<string>)).toBe(true);
     expect(run.waitsFor(run.get('envoy-gateway'), run.get('cluster', 'aigw-scale:infra:Cluster'))).toBe(true);
-    expect(run.ofType('command:local:Command').map((c) => c.name)).toEqual(['fixture-bundle']);
+    expect(run.ofType('command:local:Command')).toEqual([]); // no kind cluster to create
+    expect(run.ofType('pulumi-nodejs:dynamic:Resource').map((c) => c.name)).toEqual(['fixture-bundle']);
     expect(run.outputs.clusterName).toBe('aigw-scale-cloud');
   });
 });

@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import { FixtureSpec, resolveFixtureSpec } from '../../charts/fixture-spec';
 import { fixtureParts } from '../../charts/scale-fixture';
 import { applyScript, deleteScript, fixtureFlags } from '../../infra/bundle';
+import { fixtureBundleProvider } from '../../infra/fixture-bundle';
+import { PROJECT_ROOT } from '../../infra/config';
 import { renderFixture } from '../../infra/fixture-render';
 import { applyCommand } from '../../src/cli/commands/apply';
 import { FixtureOptionValues, fixtureSpecFromOptions } from '../../src/cli/fixture-options';
@@ -68,15 +70,12 @@ describe('bundle mode', () => {
   test('the whole fixture is ONE resource whose apply script carries the manifests hash', () => {
     for (const run of [small, large]) {
       const objects = bundleOf(run);
-      expect(objects.map((o) => [o.type, o.name])).toEqual([['command:local:Command', 'fixture-bundle']]);
+      expect(objects.map((o) => [o.type, o.name])).toEqual([['pulumi-nodejs:dynamic:Resource', 'fixture-bundle']]);
       const [bundle] = objects;
-      // A new hash changes `create`/`update`: an in-place update, never a replacement (triggers would replace).
-      expect(bundle.inputs.create.split('\n')[0]).toContain(`sha256 ${run.outputs.fixtureHash}`);
-      expect(bundle.inputs.triggers).toBeUndefined();
-      expect(bundle.inputs.update).toBe(bundle.inputs.create); // a new hash re-applies in place; the ApplySet prunes
-      expect(bundle.inputs.delete).toContain("delete --kubeconfig \"$kubeconfig\" --yes --fixture 'modes'");
-      expect(bundle.deleteBeforeReplace).toBe(true);
-      expect(bundle.replaceOnChanges).toContain('delete'); // plus @pulumi/command's own triggers[*], which we leave empty
+      // A new hash changes the apply script: an in-place update (see the provider's diff tests below).
+      expect(bundle.inputs.applyScript.split('\n')[0]).toContain(`sha256 ${run.outputs.fixtureHash}`);
+      expect(bundle.inputs.deleteScript).toContain("delete --kubeconfig \"$kubeconfig\" --yes --fixture 'modes'");
+      expect(bundle.inputs.dir).toBe(PROJECT_ROOT);
     }
     expect(small.outputs.fixtureHash).not.toBe(large.outputs.fixtureHash);
   });
@@ -87,13 +86,35 @@ describe('bundle mode', () => {
     expect(small.resources.length).toBe(large.resources.length);
   });
 
-  test('the kubeconfig reaches the command only as a secret environment variable', () => {
+  test('the kubeconfig reaches the scripts only as a secret environment variable', () => {
     const [bundle] = bundleOf(small);
     expect(bundle.inputs.environment).toEqual({ AIGW_SCALE_KUBECONFIG: FAKE_KIND_KUBECONFIG });
     expect(bundle.serialized.environment.AIGW_SCALE_KUBECONFIG[Object.keys(bundle.serialized.environment.AIGW_SCALE_KUBECONFIG)[0]]).toBe(SECRET_SIG);
     expect(plainStrings(bundle.serialized).join('\n')).not.toContain('fake kubeconfig');
     expect(bundle.additionalSecretOutputs).toContain('environment');
-    expect(bundle.inputs.create).not.toContain('fake kubeconfig');
+    expect(bundle.inputs.applyScript).not.toContain('fake kubeconfig');
+  });
+});
+
+describe('the bundle provider', () => {
+  const state = { applyScript: '# sha256 aaa\napply', deleteScript: '# namespace a\ndelete', dir: '/p', environment: { K: 'v' } };
+  test('the same scripts and environment: no changes (a second `pulumi up` does nothing)', async () => {
+    expect(await fixtureBundleProvider.diff!('fixture-bundle', state, { ...state })).toMatchObject({ changes: false, replaces: [] });
+  });
+  test('a new manifests hash is an in-place update, never a replacement', async () => {
+    expect(await fixtureBundleProvider.diff!('fixture-bundle', state, { ...state, applyScript: '# sha256 bbb\napply' })).toMatchObject({ changes: true, replaces: [] });
+  });
+  test('a new kubeconfig updates, so delete later uses the current one', async () => {
+    expect(await fixtureBundleProvider.diff!('fixture-bundle', state, { ...state, environment: { K: 'w' } })).toMatchObject({ changes: true, replaces: [] });
+  });
+  test('a new delete script (namespace or context) replaces, deleting the old fixture first', async () => {
+    expect(await fixtureBundleProvider.diff!('fixture-bundle', state, { ...state, deleteScript: '# namespace b\ndelete' })).toEqual({ changes: true, replaces: ['deleteScript'], deleteBeforeReplace: true });
+  });
+  test('create runs the apply script in the project directory with the environment; a failure shows its output', async () => {
+    const dir = tempDir();
+    const created = await fixtureBundleProvider.create({ ...state, dir, applyScript: 'pwd; echo "applied $K"' });
+    expect(created).toEqual({ id: 'fixture-bundle', outs: expect.objectContaining({ summary: 'applied v' }) });
+    await expect(fixtureBundleProvider.create({ ...state, dir, applyScript: 'echo nope >&2; exit 3' })).rejects.toThrow(/exited with 3:\nnope/);
   });
 });
 

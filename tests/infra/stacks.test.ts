@@ -13,7 +13,7 @@ const RELEASE = 'kubernetes:helm.sh/v3:Release';
 const runs = new Map<string, StackRun>();
 beforeAll(async () => {
   for (const stack of STACKS) runs.set(stack, await runStack(stack, stackFileConfig(stack)));
-});
+}, 120_000);
 const runOf = (stack: string): StackRun => runs.get(stack)!;
 
 test('the stack files ask for what the issue names', () => {
@@ -74,9 +74,9 @@ describe.each(STACKS)('stack %s', (stack) => {
       }
     } else {
       // The mock provider is part of the one ApplySet, applied before the backends and routes.
-      const [bundle] = r.ofType('command:local:Command').filter((c) => c.parent === fixture.urn);
+      const [bundle] = r.ofType('pulumi-nodejs:dynamic:Resource').filter((c) => c.parent === fixture.urn);
       expect(r.waitsFor(bundle, aigw)).toBe(true);
-      expect(bundle.inputs.create).toContain("'--mock-provider'");
+      expect(bundle.inputs.applyScript).toContain("'--mock-provider'");
       expect(routes).toHaveLength(0);
     }
   });
