@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   client.close();
   mock.kill('SIGTERM');
 
-  const windows = outcomes.filter((o) => o.success && o.lastFailureMs !== undefined).map((o) => o.atMs - o.lastFailureMs!).sort((a, b) => a - b);
+  const windows = outcomes.filter((o) => o.kind === 'firstSuccess' && o.lastFailureMs !== undefined).map((o) => o.atMs - o.lastFailureMs!).sort((a, b) => a - b);
   const result = {
     routes,
     provisioningRatePerSecond: rate,
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     seconds,
     probes: scheduler.probes,
     requestsPerSecond: scheduler.probes / seconds,
-    succeeded: outcomes.filter((o) => o.success).length,
+    succeeded: outcomes.filter((o) => o.kind === 'ready').length,
     detectionWindowMs: { p50: percentile(windows, 50), p90: percentile(windows, 90), p99: percentile(windows, 99), max: windows[windows.length - 1] },
     runnerPeakRssBytes: process.resourceUsage().maxRSS * 1024,
   };

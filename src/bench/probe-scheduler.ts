@@ -1,20 +1,28 @@
 import { nowMs } from './clock';
 import { GatewayClient, ProbeResult } from './gateway-client';
 
-/** A route waiting for its first success. */
+/** A route (one incarnation of it) waiting to become ready. */
 export interface PendingRoute {
   readonly object: string;
   readonly model: string;
   readonly backend: string;
+  /** Which life of the route this is (1, then +1 per churn recreate); carried into the outcomes. */
+  readonly incarnation?: number;
 }
 
+/**
+ * What the probes found for one route: `firstSuccess` (the first 200 from its own backend), `ready` (the k-th
+ * such answer in a row) or `timedOut` (no `ready` within the timeout). A route gives `firstSuccess` then `ready`
+ * (the same answer when k = 1), or `timedOut` (possibly after a `firstSuccess`).
+ */
 export interface ProbeOutcome {
   readonly route: PendingRoute;
-  readonly success: boolean;
-  /** Client time of the successful response (or of giving up). */
+  readonly kind: 'firstSuccess' | 'ready' | 'timedOut';
+  /** Client time of the answer (or of giving up). */
   readonly atMs: number;
-  /** Client time the last failed probe was answered: the success happened in (lastFailureMs, atMs]. */
+  /** Client time the last failed probe before this answer was answered: a success happened in (lastFailureMs, atMs]. */
   readonly lastFailureMs?: number;
+  /** Probes sent to this route until this outcome. */
   readonly attempts: number;
   readonly lastResult?: ProbeResult;
 }
@@ -22,18 +30,32 @@ export interface ProbeOutcome {
 export interface ProbeSchedulerOptions {
   /** Time between two probes of one route. @default 100 ms */
   readonly intervalMs?: number;
-  /** Give up on a route this long after it was added. @default 60 s */
+  /** Give up on a route that is not ready this long after it was added. @default 60 s */
   readonly timeoutMs?: number;
   /** Probes in flight at once, across routes. @default 128 */
   readonly concurrency?: number;
+  /** Successes in a row (any failure resets the count) that make a route ready. @default 1 */
+  readonly consecutiveSuccesses?: number;
+}
+
+interface Entry {
+  readonly route: PendingRoute;
+  readonly addedMs: number;
+  nextMs: number;
+  attempts: number;
+  streak: number;
+  succeededOnce: boolean;
+  lastFailureMs?: number;
+  lastResult?: ProbeResult;
 }
 
 /**
- * Probes every pending route through the gateway until a 200 arrives from the route's own backend, each route
- * every `intervalMs`, with bounded concurrency. Routes are added as they are created.
+ * Probes every pending route through the gateway until it answered from the route's own backend
+ * `consecutiveSuccesses` times in a row, so a flapping route is not counted ready. Each route is probed every
+ * `intervalMs`, with bounded concurrency across routes; routes are added as they are created.
  */
 export class ProbeScheduler {
-  private readonly queue: { route: PendingRoute; addedMs: number; nextMs: number; attempts: number; lastFailureMs?: number; lastResult?: ProbeResult }[] = [];
+  private readonly queue: Entry[] = [];
   private inFlight = 0;
   private stopped = false;
   private timer?: NodeJS.Timeout;
@@ -41,12 +63,15 @@ export class ProbeScheduler {
   readonly intervalMs: number;
   readonly timeoutMs: number;
   private readonly concurrency: number;
+  private readonly consecutiveSuccesses: number;
   probes = 0;
 
   constructor(private readonly client: GatewayClient, private readonly onOutcome: (outcome: ProbeOutcome) => void, options: ProbeSchedulerOptions = {}) {
     this.intervalMs = options.intervalMs ?? 100;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.concurrency = options.concurrency ?? 128;
+    this.consecutiveSuccesses = options.consecutiveSuccesses ?? 1;
+    if (!Number.isInteger(this.consecutiveSuccesses) || this.consecutiveSuccesses < 1) throw new Error(`consecutiveSuccesses must be a whole number ≥ 1, got ${options.consecutiveSuccesses}`);
   }
 
   get pending(): number {
@@ -54,11 +79,11 @@ export class ProbeScheduler {
   }
 
   add(route: PendingRoute, addedMs = nowMs()): void {
-    this.queue.push({ route, addedMs, nextMs: addedMs, attempts: 0 });
+    this.queue.push({ route, addedMs, nextMs: addedMs, attempts: 0, streak: 0, succeededOnce: false });
     this.pump();
   }
 
-  /** Resolves when no route is pending (all succeeded or timed out), or when stopped. */
+  /** Resolves when no route is pending (all ready or timed out), or when stopped. */
   idle(): Promise<void> {
     if (this.pending === 0 || this.stopped) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -74,6 +99,32 @@ export class ProbeScheduler {
     if (this.pending === 0 || this.stopped) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
+  private emit(entry: Entry, kind: ProbeOutcome['kind'], atMs: number): void {
+    this.onOutcome({ route: entry.route, kind, atMs, lastFailureMs: entry.lastFailureMs, attempts: entry.attempts, lastResult: entry.lastResult });
+  }
+
+  private answered(entry: Entry, result: ProbeResult): void {
+    this.inFlight--;
+    const answeredMs = nowMs();
+    entry.lastResult = result;
+    if (result.status === 200 && result.backend === entry.route.backend) {
+      entry.streak++;
+      if (!entry.succeededOnce) {
+        entry.succeededOnce = true;
+        this.emit(entry, 'firstSuccess', answeredMs);
+      }
+      if (entry.streak >= this.consecutiveSuccesses) {
+        this.emit(entry, 'ready', answeredMs);
+        return;
+      }
+    } else {
+      entry.streak = 0;
+      entry.lastFailureMs = answeredMs;
+    }
+    entry.nextMs = answeredMs + this.intervalMs;
+    this.queue.push(entry);
+  }
+
   private pump(): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
@@ -82,23 +133,15 @@ export class ProbeScheduler {
     while (this.inFlight < this.concurrency && this.queue.length > 0 && this.queue[0].nextMs <= now) {
       const entry = this.queue.shift()!;
       if (now - entry.addedMs > this.timeoutMs) {
-        this.onOutcome({ route: entry.route, success: false, atMs: now, lastFailureMs: entry.lastFailureMs, attempts: entry.attempts, lastResult: entry.lastResult });
+        this.emit(entry, 'timedOut', now);
         continue;
       }
       this.inFlight++;
       entry.attempts++;
       this.probes++;
       void this.client.probe(entry.route.model).then((result) => {
-        this.inFlight--;
-        const answeredMs = nowMs();
-        if (result.status === 200 && result.backend === entry.route.backend) {
-          this.onOutcome({ route: entry.route, success: true, atMs: answeredMs, lastFailureMs: entry.lastFailureMs, attempts: entry.attempts, lastResult: result });
-        } else {
-          entry.lastFailureMs = answeredMs;
-          entry.lastResult = result;
-          entry.nextMs = answeredMs + this.intervalMs;
-          this.queue.push(entry);
-        }
+        if (this.stopped) return;
+        this.answered(entry, result);
         this.settleIdle();
         this.pump();
       });

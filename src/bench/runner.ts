@@ -1,180 +1,330 @@
 import * as os from 'node:os';
 import { FixtureSpec } from '../../charts/fixture-spec';
 import { FixtureExtras, fixtureParts } from '../../charts/scale-fixture';
-import { fixtureLabels, modelName, backendName, backendIndexForRoute, routeName, FIXTURE_LABEL, PART_OF_LABEL, PART_OF_VALUE } from '../../constructs/conventions';
+import { fixtureLabels, FIXTURE_LABEL, PART_OF_LABEL, PART_OF_VALUE } from '../../constructs/conventions';
 import { Applier, ApplyObject, applySet, applySetMember } from '../kube/applier';
 import { applySetParentName } from '../kube/applyset';
+import { Cluster, messageOf } from '../kube/cluster';
 import { forEachConcurrently } from '../kube/concurrency';
-import { Cluster } from '../kube/cluster';
 import { deleteFixtures } from '../kube/delete';
-import { deleteObjects } from '../kube/inventory';
+import { METADATA_ONLY } from '../kube/inventory';
+import { RateLimiter } from '../kube/rate-limiter';
 import { ResourceMap } from '../kube/resources';
-import { BenchResults, Component, Failure, MilestoneRecord, Phase, PhaseRecord, RESULTS_SCHEMA_VERSION } from '../results/schema';
+import { BenchResults, Component, Failure, GateCheck, MilestoneRecord, Phase, PhaseRecord, ProfileRecord, RESULTS_SCHEMA_VERSION } from '../results/schema';
+import { Scenario } from '../scenario/types';
 import { nowMs } from './clock';
 import { GatewayClient, describeProbe } from './gateway-client';
+import { checkHealthGate } from './health-gate';
+import { churnVictims, provisionStages } from './load-shape';
+import { MilestoneWatcher, ObservedMilestone } from './milestone-watcher';
+import { PortForward } from './port-forward';
 import { preflight } from './preflight';
 import { ProbeOutcome, ProbeScheduler } from './probe-scheduler';
-import { PortForward } from './port-forward';
+import { ProfileSource, clusterProfileSources, takeProfiles } from './profiles';
 import { SampleRecorder, Sampler, runnerPlatform } from './samplers';
+import { sleepUntil } from './sleep';
 
-export type Provisioning = { readonly mode: 'all-at-once' } | { readonly mode: 'batches'; readonly batchSize: number; readonly batchIntervalMs: number };
-
-export interface BenchOptions {
+export interface RunOptions {
   readonly cluster: Cluster;
-  /** The run's own fixture (its id is the run's; it is created and, unless `keep`, deleted by the run). */
+  /** The resolved, validated scenario. */
+  readonly scenario: Scenario;
+  /** The fixture of this run (its own id; each repeat has its own), created and, unless `keep`, deleted by the run. */
   readonly spec: FixtureSpec;
   readonly extras?: FixtureExtras;
-  /** Where the fixture's Gateway answers; without it, a `kubectl port-forward` to its Envoy Service is opened. */
-  readonly gatewayUrl?: string;
-  readonly mode: BenchResults['run']['mode'];
-  readonly provisioning: Provisioning;
-  readonly perRouteTimeoutMs: number;
-  readonly requestIntervalMs: number;
-  readonly sampleIntervalMs: number;
-  readonly probeConcurrency: number;
-  readonly applyConcurrency: number;
-  readonly grpcMaxMessageBytes: number;
-  readonly scaleDownSteps?: number;
-  readonly keep: boolean;
-  readonly allowMissingControllers: boolean;
-  readonly force: boolean;
   readonly samplers: readonly Sampler[];
   readonly toolVersion: string;
+  /** Directory of this run's results.json: profiles are written to `profiles/` in it. */
+  readonly outDir: string;
+  /** Which repeat this is, when the scenario repeats (1-based). */
+  readonly repeat?: { readonly index: number; readonly of: number };
+  /** Keep the fixture after the run. @default false */
+  readonly keep?: boolean;
+  /** Start even when the config-size plan predicts a limit is crossed. @default false */
+  readonly force?: boolean;
+  /** pprof endpoints of controllers running as local processes; absent: the controllers' pods in the cluster. */
+  readonly profileSources?: readonly ProfileSource[];
+  /** Ctrl-C: ends the run early; what was measured is returned and the fixture is still cleaned up. */
   readonly signal?: AbortSignal;
   /** Progress: a phase started, or counts moved within it. */
   readonly onPhase?: (phase: Phase, detail: string) => void;
   readonly onProgress?: (phase: Phase, done: number, total: number) => void;
 }
 
+/** Routes applied with the fixture's infrastructure and not timed: the first route on a Gateway triggers the Envoy rollout. */
+const WARM_UP_ROUTES = 1;
+
 const objectName = (namespace: string, route: string) => `AIGatewayRoute/${namespace}/${route}`;
+const annotation = (route: ApplyObject, key: string): string => (route.metadata.annotations as Record<string, string>)[key];
 
 /**
- * One benchmark run: preflight → warm-up (the first route on a Gateway triggers the Envoy sidecar rollout, so it is
- * not timed) → provision routes 2…N while probing each through the gateway until its own backend answers →
- * wait for the rest → optional scale-down → cleanup. Resources are sampled throughout. Ctrl-C (the signal) ends
- * the run early: what was measured is returned and the fixture is still cleaned up.
+ * One benchmark run as a scenario describes it: preflight → warm-up (infrastructure and route 1, which must
+ * answer before anything is timed) → provision the other routes in the scenario's load shape (all at once, in
+ * batches, or in steps with a hold and a health gate between them), probing each route through the gateway
+ * until it is ready (k successes in a row) → churn cycles → optional scale-down → cleanup. Resources are sampled
+ * throughout and status milestones are timed with watches. Ctrl-C (the signal) ends the run early: what was
+ * measured is returned and the fixture is still cleaned up.
  */
-export async function runBenchmark(options: BenchOptions): Promise<BenchResults> {
-  const { cluster, spec } = options;
+export async function runScenario(options: RunOptions): Promise<BenchResults> {
+  const { cluster, scenario, spec } = options;
+  const { load, probe: probing } = scenario;
   const startedAt = new Date();
   const phases: PhaseRecord[] = [];
   const milestones: MilestoneRecord[] = [];
   const failures: Failure[] = [];
   const notMeasured: string[] = [];
+  const gateChecks: GateCheck[] = [];
+  const profiles: ProfileRecord[] = [];
+  // Where the run is: the phase and, within it, the load step or churn cycle (samples and phase records carry them).
   let phase: Phase = 'preflight';
+  let position: { step?: number; cycle?: number } = {};
   let phaseStart = nowMs();
-  let liveRoutes = 0;
-  const enter = (next: Phase, detail = '') => {
-    phases.push({ phase, startMs: phaseStart, endMs: nowMs() });
+  // Routes that exist now (by name): samples carry their count.
+  const liveRoutes = new Set<string>();
+  const enter = (next: Phase, detail = '', at: { step?: number; cycle?: number } = {}) => {
+    phases.push({ phase, startMs: phaseStart, endMs: nowMs(), ...position });
     phase = next;
+    position = at;
     phaseStart = nowMs();
     options.onPhase?.(next, detail);
   };
   const aborted = () => options.signal?.aborted ?? false;
 
-  options.onPhase?.('preflight', options.gatewayUrl ?? 'gateway through kubectl port-forward');
-  const checked = await preflight(cluster, { spec, gatewayUrl: options.gatewayUrl, grpcMaxMessageBytes: options.grpcMaxMessageBytes, allowMissingControllers: options.allowMissingControllers, force: options.force });
+  // Which life of each route is current (by route name): records of the route and its HTTPRoute carry it.
+  const incarnations = new Map<string, number>();
+  // Timed routes created so far, and those that timed out or failed to be created: the health gate's error rate.
+  const routeTally = { attempted: 0, failed: 0 };
+  const progress = { done: 0, total: 0 };
+  const track = (total: number) => {
+    progress.done = 0;
+    progress.total = total;
+  };
+
+  options.onPhase?.('preflight', scenario.gateway.url ?? 'gateway through kubectl port-forward');
+  const checked = await preflight(cluster, { spec, gatewayUrl: scenario.gateway.url, grpcMaxMessageBytes: scenario.gateway.grpcMaxMessageBytes, allowMissingControllers: scenario.gateway.allowMissingControllers, force: options.force ?? false });
   notMeasured.push(...checked.warnings.filter((w) => w.includes('not found')).map((w) => `${w}: its CPU and memory were not measured`));
 
-  const recorder = new SampleRecorder(options.samplers, options.sampleIntervalMs, () => ({ phase, liveObjects: liveRoutes }));
+  const recorder = new SampleRecorder(options.samplers, scenario.sampling.intervalMs, () => ({ phase, liveObjects: liveRoutes.size, ...position }));
   recorder.start();
-  const pendingSuccess = new Map<string, (outcome: ProbeOutcome) => void>();
-  let client: GatewayClient | undefined;
-  let scheduler: ProbeScheduler | undefined;
-  let portForward: PortForward | undefined;
-  const onAbort = () => scheduler?.stop();
-  options.signal?.addEventListener('abort', onAbort);
-  const startProbing = (url: string): ProbeScheduler => {
-    client = new GatewayClient(url, Math.min(10_000, options.perRouteTimeoutMs), options.probeConcurrency);
-    const created = new ProbeScheduler(
-      client,
-      (outcome) => {
-        const waiter = pendingSuccess.get(outcome.route.object);
-        if (waiter) return waiter(outcome);
-        if (outcome.success) {
-          milestones.push({ object: outcome.route.object, milestone: 'firstSuccess', clientTimeMs: outcome.atMs, attempts: outcome.attempts });
-        } else {
-          milestones.push({ object: outcome.route.object, milestone: 'timedOut', clientTimeMs: outcome.atMs, attempts: outcome.attempts });
-          failures.push({ phase, object: outcome.route.object, message: `no success within ${options.perRouteTimeoutMs} ms (last: ${describeProbe(outcome.lastResult)})` });
-        }
-        options.onProgress?.(phase, spec.routes - 1 - created.pending, spec.routes - 1);
-      },
-      { intervalMs: options.requestIntervalMs, timeoutMs: options.perRouteTimeoutMs, concurrency: options.probeConcurrency },
-    );
-    return created;
+
+  // The warm-up route is waited for, not timed: its outcome goes to the waiter instead of the records.
+  const warmUpWaiters = new Map<string, (outcome: ProbeOutcome) => void>();
+  const onOutcome = (outcome: ProbeOutcome) => {
+    const { object, incarnation } = outcome.route;
+    const waiter = warmUpWaiters.get(object);
+    if (waiter) {
+      if (outcome.kind !== 'firstSuccess') waiter(outcome);
+      return;
+    }
+    milestones.push({ object, milestone: outcome.kind, clientTimeMs: outcome.atMs, attempts: outcome.attempts, incarnation });
+    if (outcome.kind === 'firstSuccess') return;
+    if (outcome.kind === 'timedOut') {
+      routeTally.failed++;
+      failures.push({ phase, object, message: `not ready (${probing.consecutiveSuccesses} successes in a row) within ${probing.perRouteTimeoutMs} ms (last: ${describeProbe(outcome.lastResult)})` });
+    }
+    progress.done++;
+    options.onProgress?.(phase, progress.done, progress.total);
   };
+
+  let client: GatewayClient | undefined;
+  let probes: ProbeScheduler | undefined;
+  let portForward: PortForward | undefined;
+  let watcher: MilestoneWatcher | undefined;
+  const onAbort = () => probes?.stop();
+  options.signal?.addEventListener('abort', onAbort);
 
   const parent = { name: applySetParentName(spec.fixtureId), namespace: spec.namespace };
   const member = applySetMember(parent);
   const allParts = fixtureParts(spec, options.extras);
-  const routesPart = allParts.find((p) => p.name === 'routes')!;
-  const allRoutes = [...routesPart.manifests] as ApplyObject[];
+  const allRoutes = [...allParts.find((p) => p.name === 'routes')!.manifests].map((route) => member(route as ApplyObject));
+  const routeNames = new Set(allRoutes.map((route) => route.metadata.name));
+  const resources = new ResourceMap(cluster);
+  const applier = new Applier(cluster, resources, { concurrency: load.concurrency, qps: load.qps ?? 0, burst: load.burst, signal: options.signal });
+  // Deletes (churn, scale-down) never overlap creates, so their own bucket keeps the total within qps.
+  const deleteLimiter = new RateLimiter(load.qps ?? 0, load.burst);
+
+  /** Creates routes (the next incarnation of each) and starts probing each as soon as the apiserver accepted it. */
+  const createRoutes = async (routes: readonly ApplyObject[], scheduler: ProbeScheduler) => {
+    await forEachConcurrently(
+      routes,
+      load.concurrency,
+      async (route) => {
+        const name = route.metadata.name;
+        const object = objectName(spec.namespace, name);
+        // Set before the create: the watch may see the new object before the create returns.
+        const incarnation = (incarnations.get(name) ?? 0) + 1;
+        incarnations.set(name, incarnation);
+        const outcome = await applier.applyOne(route);
+        if (outcome.kind === 'skipped') return;
+        routeTally.attempted++;
+        if (outcome.kind === 'failed') {
+          routeTally.failed++;
+          progress.done++;
+          failures.push({ phase, object, message: `HTTP ${outcome.failure.status}: ${outcome.failure.message}` });
+          return;
+        }
+        const at = nowMs();
+        liveRoutes.add(name);
+        milestones.push({ object, milestone: 'created', clientTimeMs: at, serverTime: outcome.creationTimestamp, incarnation });
+        scheduler.add({ object, model: annotation(route, 'aigw-scale/model'), backend: annotation(route, 'aigw-scale/backend'), incarnation }, at);
+      },
+      aborted,
+    );
+  };
+
+  /** Deletes routes through the rate limit, recording when the apiserver accepted each delete. */
+  const deleteRoutes = async (routes: readonly ApplyObject[]) => {
+    await forEachConcurrently(
+      routes,
+      load.concurrency,
+      async (route) => {
+        const object = objectName(spec.namespace, route.metadata.name);
+        await deleteLimiter.take();
+        const response = await cluster.requestRetrying('DELETE', `${await resources.objectPath(route)}?propagationPolicy=Background`);
+        if (response.status !== 200 && response.status !== 202) return void failures.push({ phase, object, message: `delete failed with HTTP ${response.status}: ${messageOf(response.body)}` });
+        liveRoutes.delete(route.metadata.name);
+        milestones.push({ object, milestone: 'deleted', clientTimeMs: nowMs(), incarnation: incarnations.get(route.metadata.name) });
+      },
+      aborted,
+    );
+  };
+
+  /** Waits until none of the routes is listed any more (finalizers may hold them), up to the per-route timeout. */
+  const waitRoutesGone = async (routes: readonly ApplyObject[]) => {
+    const collection = await resources.collectionPath(routes[0].apiVersion, routes[0].kind, spec.namespace);
+    const deadline = nowMs() + probing.perRouteTimeoutMs;
+    let pending = new Set(routes.map((route) => route.metadata.name));
+    while (pending.size > 0 && !aborted()) {
+      const response = await cluster.requestRetrying('GET', collection, undefined, undefined, METADATA_ONLY);
+      if (response.status !== 200) throw new Error(`listing routes failed with HTTP ${response.status}: ${messageOf(response.body)}`);
+      const listed = new Set((response.body.items ?? []).map((item: { metadata: { name: string } }) => item.metadata.name));
+      pending = new Set([...pending].filter((name) => listed.has(name)));
+      if (pending.size === 0) return;
+      if (nowMs() > deadline) throw new Error(`${pending.size} deleted route(s) still present after ${probing.perRouteTimeoutMs} ms, e.g. ${[...pending][0]}`);
+      await sleepUntil(nowMs() + 100, options.signal);
+    }
+  };
+
+  const onMilestone = (observed: ObservedMilestone) => {
+    const isRoute = routeNames.has(observed.name);
+    milestones.push({
+      object: observed.object,
+      milestone: observed.milestone,
+      clientTimeMs: observed.clientTimeMs,
+      serverTime: observed.serverTime,
+      incarnation: isRoute ? incarnations.get(observed.name) ?? 1 : undefined,
+      route: isRoute && observed.kind !== 'AIGatewayRoute' ? objectName(spec.namespace, observed.name) : undefined,
+    });
+  };
+
   let interrupted = false;
   try {
-    // Warm-up: the whole fixture with its first route, which must answer before anything is timed.
+    if (scenario.milestones.length > 0) watcher = await MilestoneWatcher.start(cluster, { namespace: spec.namespace, specs: scenario.milestones, onMilestone, signal: options.signal });
+
+    // Warm-up: the whole fixture with its first route, which must be ready before anything is timed.
     enter('warm-up', 'infrastructure and route 1');
+    const warmUp = allRoutes.slice(0, WARM_UP_ROUTES);
+    for (const route of warmUp) incarnations.set(route.metadata.name, 1);
     const warm = await applySet(
       cluster,
-      { parent, labels: fixtureLabels(spec.fixtureId), groups: allParts.map((p) => (p.name === 'routes' ? allRoutes.slice(0, 1) : ([...p.manifests] as ApplyObject[]))) },
-      { concurrency: options.applyConcurrency, signal: options.signal },
+      { parent, labels: fixtureLabels(spec.fixtureId), groups: allParts.map((p) => (p.name === 'routes' ? warmUp : ([...p.manifests] as ApplyObject[]))) },
+      { concurrency: load.concurrency, qps: load.qps, burst: load.burst, signal: options.signal },
     );
     if (warm.failed.length > 0) throw new Error(`warm-up apply failed: ${warm.failed.map((f) => `${f.object}: ${f.message}`).join('; ')}`);
-    liveRoutes = 1;
-    if (!options.gatewayUrl) portForward = await PortForward.toGateway(cluster, { name: spec.gatewayName, namespace: spec.namespace });
-    const probes = (scheduler = startProbing(options.gatewayUrl ?? portForward!.url));
-    const warmOutcome = await new Promise<ProbeOutcome>((resolve) => {
-      const object = objectName(spec.namespace, routeName(1));
-      pendingSuccess.set(object, resolve);
-      probes.add({ object, model: modelName(1), backend: backendName(backendIndexForRoute(1, spec.backends)) });
-      options.signal?.addEventListener('abort', () => resolve({ route: { object, model: '', backend: '' }, success: false, atMs: nowMs(), attempts: 0 }));
+    for (const route of warmUp) liveRoutes.add(route.metadata.name);
+    if (!scenario.gateway.url) portForward = await PortForward.toGateway(cluster, { name: spec.gatewayName, namespace: spec.namespace });
+    const gatewayUrl = scenario.gateway.url ?? portForward!.url;
+    client = new GatewayClient(gatewayUrl, Math.min(10_000, probing.perRouteTimeoutMs), probing.concurrency);
+    const scheduler = (probes = new ProbeScheduler(client, onOutcome, { intervalMs: probing.requestIntervalMs, timeoutMs: probing.perRouteTimeoutMs, concurrency: probing.concurrency, consecutiveSuccesses: probing.consecutiveSuccesses }));
+    const warmOutcome = await new Promise<ProbeOutcome | undefined>((resolve) => {
+      const route = warmUp[0];
+      const object = objectName(spec.namespace, route.metadata.name);
+      warmUpWaiters.set(object, resolve);
+      options.signal?.addEventListener('abort', () => resolve(undefined));
+      scheduler.add({ object, model: annotation(route, 'aigw-scale/model'), backend: annotation(route, 'aigw-scale/backend'), incarnation: 1 });
     });
-    pendingSuccess.clear();
-    if (aborted()) throw new Interrupted();
-    if (!warmOutcome.success) {
-      throw new Error(`route-000001 never answered through ${options.gatewayUrl} within ${options.perRouteTimeoutMs} ms (last: ${describeProbe(warmOutcome.lastResult)}); is the gateway routing this fixture?`);
+    warmUpWaiters.clear();
+    if (aborted() || !warmOutcome) throw new Interrupted();
+    if (warmOutcome.kind !== 'ready') {
+      throw new Error(`${warmUp[0].metadata.name} was not ready through ${gatewayUrl} within ${probing.perRouteTimeoutMs} ms (last: ${describeProbe(warmOutcome.lastResult)}); is the gateway routing this fixture?`);
     }
 
-    // Provision routes 2…N, probing each as soon as the apiserver accepted it.
-    enter('provision', `${spec.routes - 1} routes, ${options.provisioning.mode}`);
-    const applier = new Applier(cluster, new ResourceMap(cluster), { concurrency: options.applyConcurrency, signal: options.signal });
-    const toCreate = allRoutes.slice(1).map(member);
-    const batchSize = options.provisioning.mode === 'batches' ? options.provisioning.batchSize : toCreate.length;
-    for (let start = 0; start < toCreate.length && !aborted(); start += batchSize) {
-      const batchStarted = nowMs();
-      await forEachConcurrently(
-        toCreate.slice(start, start + batchSize),
-        options.applyConcurrency,
-        async (route) => {
-          const outcome = await applier.applyOne(route);
-          const object = objectName(spec.namespace, route.metadata.name);
-          if (outcome.kind === 'failed') return void failures.push({ phase: 'provision', object, message: `HTTP ${outcome.failure.status}: ${outcome.failure.message}` });
-          if (outcome.kind === 'skipped') return;
-          const at = nowMs();
-          liveRoutes++;
-          milestones.push({ object, milestone: 'created', clientTimeMs: at, serverTime: outcome.creationTimestamp });
-          const annotations = route.metadata.annotations as Record<string, string>;
-          probes.add({ object, model: annotations['aigw-scale/model'], backend: annotations['aigw-scale/backend'] }, at);
-        },
-        aborted,
-      );
-      if (options.provisioning.mode === 'batches') await sleepUntil(batchStarted + options.provisioning.batchIntervalMs, options.signal);
+    // Provision the timed routes in the scenario's shape.
+    const shape = load.shape;
+    const stages = provisionStages(shape, spec.routes, WARM_UP_ROUTES);
+    let rampStopped = false;
+    if (shape.type !== 'steps') {
+      enter('provision', `${spec.routes - WARM_UP_ROUTES} routes, ${shape.type}`);
+      track(spec.routes - WARM_UP_ROUTES);
     }
+    for (const stage of stages) {
+      if (aborted()) break;
+      const stageStarted = nowMs();
+      const routes = allRoutes.slice(stage.from - 1, stage.to);
+      if (stage.step !== undefined) {
+        enter('provision', `step ${stage.step}: routes ${stage.from}–${stage.to}`, { step: stage.step });
+        track(routes.length);
+      }
+      await createRoutes(routes, scheduler);
+      if (stage.intervalMs !== undefined) await sleepUntil(stageStarted + stage.intervalMs, options.signal);
+      if (stage.step === undefined) continue;
 
-    enter('validate', `${probes.pending} routes still waiting`);
-    await probes.idle();
+      await scheduler.idle(); // every route of the step is ready or timed out
+      if (aborted()) break;
+      if (stage.holdMs) {
+        enter('hold', `${stage.holdMs} ms at ${liveRoutes.size} routes`, { step: stage.step });
+        await sleepUntil(nowMs() + stage.holdMs, options.signal);
+      }
+      if (shape.type !== 'steps' || stage === stages[stages.length - 1] || aborted()) continue;
+      const gate = await checkHealthGate(cluster, shape.healthGate, stage.step, routeTally.attempted === 0 ? 0 : routeTally.failed / routeTally.attempted, options.signal);
+      gateChecks.push(gate);
+      if (!gate.passed) {
+        failures.push({ phase, message: `health gate after step ${stage.step} failed: ${gate.message}; the ramp stopped at ${liveRoutes.size} routes` });
+        rampStopped = true;
+        break;
+      }
+    }
+    if (shape.type !== 'steps') {
+      enter('validate', `${scheduler.pending} routes still waiting`);
+      await scheduler.idle();
+    }
     if (aborted()) throw new Interrupted();
 
-    if (options.scaleDownSteps && options.scaleDownSteps > 0) {
-      enter('scale-down', `${options.scaleDownSteps} steps`);
-      const resources = new ResourceMap(cluster);
-      const stepSize = Math.ceil((spec.routes - 1) / options.scaleDownSteps);
-      for (let end = spec.routes; end > 1 && !aborted(); end -= stepSize) {
-        const victims = allRoutes.slice(Math.max(1, end - stepSize), end);
-        await deleteObjects(cluster, resources, victims);
-        const at = nowMs();
-        for (const route of victims) milestones.push({ object: objectName(spec.namespace, route.metadata.name), milestone: 'deleted', clientTimeMs: at });
-        liveRoutes -= victims.length;
-        await sleepUntil(nowMs() + options.sampleIntervalMs * 3, options.signal); // let memory settle, keep sampling
+    // The fixture is at its peak (full scale, or where a failed gate stopped the ramp): profile the controllers here.
+    if (scenario.profiles.enabled) {
+      const found = options.profileSources ? { sources: [...options.profileSources], notProfiled: [] } : await clusterProfileSources(cluster);
+      options.onPhase?.(phase, `profiling ${found.sources.map((s) => s.component).join(', ') || 'nothing'} at ${liveRoutes.size} routes (CPU for ${scenario.profiles.cpuSeconds} s)`);
+      const taken = await takeProfiles(found.sources, { outDir: options.outDir, cpuSeconds: scenario.profiles.cpuSeconds, liveObjects: liveRoutes.size });
+      profiles.push(...taken.records);
+      notMeasured.push(...found.notProfiled, ...taken.problems);
+    }
+
+    if (load.churn && !rampStopped) {
+      const churn = load.churn;
+      for (let cycle = 1; cycle <= churn.cycles && !aborted(); cycle++) {
+        const timed = allRoutes.slice(WARM_UP_ROUTES).filter((route) => liveRoutes.has(route.metadata.name));
+        const victims = churnVictims(timed, churn.share, cycle);
+        enter('churn', `cycle ${cycle}: deleting and recreating ${victims.length} routes`, { cycle });
+        track(victims.length);
+        await deleteRoutes(victims);
+        await waitRoutesGone(victims);
+        await sleepUntil(nowMs() + churn.deleteDelayMs, options.signal);
+        if (aborted()) break;
+        await createRoutes(victims, scheduler);
+        await scheduler.idle();
+        await sleepUntil(nowMs() + churn.recreateDelayMs, options.signal);
+      }
+    } else if (load.churn) {
+      notMeasured.push('churn: skipped, the ramp stopped at a failed health gate');
+    }
+    if (aborted()) throw new Interrupted();
+
+    if (load.scaleDownSteps && load.scaleDownSteps > 0) {
+      enter('scale-down', `${load.scaleDownSteps} steps`);
+      const live = allRoutes.slice(WARM_UP_ROUTES).filter((route) => liveRoutes.has(route.metadata.name));
+      const stepSize = Math.ceil(live.length / load.scaleDownSteps);
+      for (let end = live.length; end > 0 && !aborted(); end -= stepSize) {
+        await deleteRoutes(live.slice(Math.max(0, end - stepSize), end));
+        await sleepUntil(nowMs() + scenario.sampling.intervalMs * 3, options.signal); // let memory settle, keep sampling
       }
     }
   } catch (error) {
@@ -184,15 +334,19 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
       interrupted = true;
     }
   } finally {
-    scheduler?.stop();
+    probes?.stop();
     options.signal?.removeEventListener('abort', onAbort);
     client?.close();
     portForward?.close();
+    if (watcher) {
+      await watcher.stop();
+      for (const error of new Set(watcher.errors)) failures.push({ phase, message: `milestone watch: ${error}` });
+    }
     enter('cleanup', options.keep ? 'keeping the fixture (--keep)' : `deleting fixture ${spec.fixtureId}`);
     if (!options.keep) {
       try {
         const deleted = await deleteFixtures(cluster, { fixtureId: spec.fixtureId }, { fixtureLabel: FIXTURE_LABEL, partOfSelector: `${PART_OF_LABEL}=${PART_OF_VALUE}` });
-        liveRoutes = 0;
+        liveRoutes.clear();
         if (deleted.remaining.length > 0) failures.push({ phase: 'cleanup', message: `still present after cleanup: ${deleted.remaining.slice(0, 5).join(', ')}` });
       } catch (error) {
         failures.push({ phase: 'cleanup', message: `cleanup failed: ${(error as Error).message}; run \`aigw-scale delete --fixture ${spec.fixtureId}\`` });
@@ -206,47 +360,41 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
   const sampled = new Set(recorder.samples.map((s) => s.component));
   const expected: Component[] = ['envoy-gateway', 'ai-gateway-controller', 'envoy-proxy'];
   for (const component of expected.filter((c) => !sampled.has(c))) notMeasured.push(`${component}: no CPU or memory samples (no pods found, or no metrics source)`);
-  if (options.mode !== 'cluster') notMeasured.push(`data plane: requests went through the ${options.mode} gateway, not Envoy`);
+  const mode = scenario.gateway.mode;
+  if (mode !== 'cluster') notMeasured.push(`data plane: requests went through the ${mode} gateway, not Envoy`);
 
+  const shape = load.shape;
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'aigw-scale', version: options.toolVersion },
-    run: { id: spec.fixtureId, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), mode: options.mode, interrupted },
+    run: { id: spec.fixtureId, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), mode, interrupted },
     environment: { context: cluster.contextName, server: cluster.server, kubernetesVersion: checked.kubernetesVersion, nodes: checked.nodes, runnerCpus: os.cpus().length, runnerPlatform: runnerPlatform() },
     versions: checked.versions,
     settings: {
       routes: spec.routes,
-      warmUpRoutes: 1,
+      warmUpRoutes: WARM_UP_ROUTES,
       backends: spec.backends,
       headerMutations: spec.headerMutations,
       fixtureId: spec.fixtureId,
       namespace: spec.namespace,
-      provisioning: options.provisioning,
-      perRouteTimeoutMs: options.perRouteTimeoutMs,
-      sampleIntervalMs: options.sampleIntervalMs,
-      requestIntervalMs: options.requestIntervalMs,
-      scaleDownSteps: options.scaleDownSteps,
-      grpcMaxMessageBytes: options.grpcMaxMessageBytes,
+      provisioning: shape.type === 'batches' ? { mode: 'batches', batchSize: shape.batchSize, batchIntervalMs: shape.intervalMs } : { mode: shape.type },
+      perRouteTimeoutMs: probing.perRouteTimeoutMs,
+      sampleIntervalMs: scenario.sampling.intervalMs,
+      requestIntervalMs: probing.requestIntervalMs,
+      scaleDownSteps: load.scaleDownSteps,
+      grpcMaxMessageBytes: scenario.gateway.grpcMaxMessageBytes,
     },
+    scenario,
+    repeat: options.repeat,
     plan: checked.plan,
     phases,
     milestones,
     samples: recorder.samples,
     failures,
+    gateChecks,
+    profiles,
     notMeasured,
   };
 }
 
 class Interrupted extends Error {}
-
-function sleepUntil(atMs: number, signal?: AbortSignal): Promise<void> {
-  const wait = atMs - nowMs();
-  if (wait <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, wait);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}

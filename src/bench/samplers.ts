@@ -153,22 +153,30 @@ export class ProcessSampler implements Sampler {
   }
 }
 
-/** Samples all samplers every `intervalMs` into one list, tagging each sample with the phase and route count. */
+/** What every sample is tagged with: the phase, the live route count and the load step or churn cycle, if any. */
+export interface SampleContext {
+  readonly phase: Phase;
+  readonly liveObjects: number;
+  readonly step?: number;
+  readonly cycle?: number;
+}
+
+/** Samples all samplers every `intervalMs` into one list, tagging each sample with the run's context then. */
 export class SampleRecorder {
   readonly samples: Sample[] = [];
   readonly errors: string[] = [];
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
-  constructor(private readonly samplers: readonly Sampler[], private readonly intervalMs: number, private readonly state: () => { phase: Phase; liveObjects: number }) {}
+  constructor(private readonly samplers: readonly Sampler[], private readonly intervalMs: number, private readonly context: () => SampleContext) {}
 
   start(): void {
     const tick = async () => {
-      const { phase, liveObjects } = this.state();
+      const context = this.context();
       const t = nowMs();
       for (const sampler of this.samplers) {
         try {
-          for (const reading of await sampler.read()) this.samples.push({ t, phase, liveObjects, ...reading });
+          for (const reading of await sampler.read()) this.samples.push({ t, ...context, ...reading });
         } catch (error) {
           this.errors.push(`${sampler.name}: ${(error as Error).message}`);
         }

@@ -135,7 +135,7 @@ export interface BenchResults {
     readonly headerMutations: number;
     readonly fixtureId: string;
     readonly namespace: string;
-    readonly provisioning: { readonly mode: 'all-at-once' | 'batches'; readonly batchSize?: number; readonly batchIntervalMs?: number };
+    readonly provisioning: { readonly mode: 'all-at-once' | 'batches' | 'steps'; readonly batchSize?: number; readonly batchIntervalMs?: number };
     readonly perRouteTimeoutMs: number;
     readonly sampleIntervalMs: number;
     readonly requestIntervalMs: number;
