@@ -2,9 +2,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { nowMs } from '../../src/bench/clock';
+import { MilestoneWatcher, ObservedMilestone } from '../../src/bench/milestone-watcher';
 import { Cluster } from '../../src/kube/cluster';
 import { FilterConfigSnapshot, modelNames, readFilterConfigs, requireControllerBinaries } from '../../src/local/controllers';
 import { LocalClusterState, downLocalCluster, upLocalCluster } from '../../src/local/control-plane';
+import { quantile } from '../../src/report/stats';
+import type { MilestoneSpec } from '../../src/scenario/types';
+import { synthFixture } from '../support/fixture';
 import { BIN } from './support';
 
 /**
@@ -152,6 +157,50 @@ const accepted = (conditions: { type: string; status: string }[] | undefined) =>
         return configs.length > 0 && !names.includes(modelName(ROUTES)) && names.includes(modelName(1)) ? true : undefined;
       });
       timings.push(`deleted route's model left the filter config after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    });
+  }, 180_000);
+
+  test('the MilestoneWatcher times the controllers\' own status: AIGatewayRoute Accepted, HTTPRoute per-parent Accepted and ResolvedRefs', async () => {
+    await withLogs(async () => {
+      // Routes added to the fixture applied above (its Gateway and backends), each created here at a known client time.
+      const added = Array.from({ length: ROUTES }, (_, i) => ROUTES + 1 + i);
+      const specs: MilestoneSpec[] = [
+        { name: 'routeAccepted', kind: 'AIGatewayRoute', condition: { type: 'Accepted', status: 'True', perParent: false } },
+        { name: 'httpRouteAccepted', kind: 'HTTPRoute', condition: { type: 'Accepted', status: 'True', perParent: true } },
+        { name: 'httpRouteResolvedRefs', kind: 'HTTPRoute', condition: { type: 'ResolvedRefs', status: 'True', perParent: true } },
+      ];
+      const seen: ObservedMilestone[] = [];
+      const watcher = await MilestoneWatcher.start(cluster, { namespace: NS, specs, onMilestone: (m) => seen.push(m) });
+      try {
+        const synthesized = synthFixture({ routes: ROUTES * 2, backends: 2, namespace: NS }).filter((o) => o.kind === 'AIGatewayRoute');
+        const createdAt = new Map<string, number>();
+        for (const i of added) {
+          const route = synthesized.find((o) => o.metadata.name === routeName(i))!;
+          createdAt.set(route.metadata.name, nowMs());
+          const response = await cluster.requestRetrying('POST', ROUTES_PATH, { apiVersion: route.apiVersion, kind: route.kind, metadata: route.metadata, spec: route.spec });
+          expect(response.status).toBe(201);
+        }
+        const ofAdded = () => seen.filter((m) => createdAt.has(m.name));
+        await until(`${specs.length} milestones for each of the ${ROUTES} added routes`, 120_000, async () => (ofAdded().length >= specs.length * ROUTES ? true : undefined));
+        await new Promise((resolve) => setTimeout(resolve, 1000)); // nothing more may arrive
+
+        expect(ofAdded()).toHaveLength(specs.length * ROUTES);
+        expect(watcher.errors).toEqual([]);
+        for (const spec of specs) {
+          const records = ofAdded().filter((m) => m.milestone === spec.name);
+          expect(records.map((m) => m.name).sort()).toEqual(added.map(routeName));
+          const latencies = records.map((m) => m.clientTimeMs - createdAt.get(m.name)!);
+          for (const m of records) {
+            // The server's transition time has second resolution: it lies between creation (to the second) and the event.
+            expect(Date.parse(m.serverTime!)).toBeGreaterThanOrEqual(Math.floor(createdAt.get(m.name)! / 1000) * 1000);
+            expect(Date.parse(m.serverTime!)).toBeLessThanOrEqual(m.clientTimeMs + 1000);
+          }
+          expect(Math.min(...latencies)).toBeGreaterThan(0);
+          timings.push(`${spec.name} (${spec.kind}) over ${ROUTES} routes, from create: p50 ${quantile(latencies, 0.5)!.toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`);
+        }
+      } finally {
+        await watcher.stop();
+      }
     });
   }, 180_000);
 });
