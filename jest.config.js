@@ -1,4 +1,7 @@
-/** Two suites: `unit` (npm test, quick) and `cluster` (npm run test:cluster, real kube-apiserver). */
+/**
+ * Three suites: `unit` (npm test, quick), `cluster` (npm run test:cluster, real kube-apiserver) and `e2e`
+ * (npm run test:e2e, the real Pulumi engine against a real kube-apiserver).
+ */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 const common = {
   testEnvironment: 'node',
@@ -13,6 +16,13 @@ module.exports = {
       ...common,
       displayName: 'cluster',
       testMatch: ['<rootDir>/tests/cluster/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/cluster/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/cluster/global-teardown.ts',
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/cluster/global-setup.ts',
       globalTeardown: '<rootDir>/tests/cluster/global-teardown.ts',
     },

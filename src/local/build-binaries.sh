@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Builds pinned control-plane binaries (etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kwok; on request also the real
-# controllers: ai-gateway-controller, envoy-gateway) from the Go module proxy
+# controllers: ai-gateway-controller, envoy-gateway; or the Pulumi engine: pulumi,
+# pulumi-language-nodejs, pulumi-resource-kubernetes) from the Go module proxy
 # into a cache outside the repo. The only network this project can rely on is the
 # package registries, so release tarballs are not an option: everything is
 # compiled from module sources. Idempotent: a binary that is already present
 # and reports the expected version is not rebuilt.
 #
 # Usage:
-#   src/local/build-binaries.sh [--only etcd,kube-apiserver,...] [--with-controllers] [--print-paths]
+#   src/local/build-binaries.sh [--only etcd,kube-apiserver,...] [--with-controllers] [--with-pulumi] [--print-paths]
 #
 #   --only LIST     comma-separated subset of: etcd, kube-apiserver,
 #                   kube-controller-manager, kube-scheduler, kwok,
-#                   ai-gateway-controller, envoy-gateway
+#                   ai-gateway-controller, envoy-gateway, pulumi,
+#                   pulumi-language-nodejs, pulumi-resource-kubernetes
 #   --with-controllers
 #                   also build the two controllers (ai-gateway-controller,
 #                   envoy-gateway); they are not in the default set
+#   --with-pulumi   also build the Pulumi CLI, its Node.js language host and
+#                   the Kubernetes provider (for `npm run test:e2e`; not needed
+#                   when a Pulumi CLI is installed the usual way)
 #   --print-paths   print "name=path" lines for the selected binaries (plus
 #                   "kwok-stages=DIR" with kwok) and exit; no build, no Go
 #                   needed, the files may not exist yet
@@ -27,6 +32,14 @@
 #   KWOK_VERSION        default v0.8.0
 #   AI_GATEWAY_VERSION  default v1.1.0 (github.com/envoyproxy/ai-gateway ./cmd/controller)
 #   ENVOY_GATEWAY_VERSION default v1.8.1 (github.com/envoyproxy/gateway/cmd/envoy-gateway)
+#   PULUMI_VERSION      default v3.248.0 (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi; matches @pulumi/pulumi)
+#   PULUMI_NODEJS_HOST_VERSION default v3.68.0: the last github.com/pulumi/pulumi/sdk/v3
+#                       release with the Node.js language host inside; later ones are a
+#                       module of their own that the proxy here does not serve
+#   PULUMI_KUBERNETES_VERSION default v4.25.0 (matches @pulumi/kubernetes); its module
+#                       github.com/pulumi/pulumi-kubernetes/provider/v4 has no tags of its
+#                       own, so the release commit is named by PULUMI_KUBERNETES_MODULE_VERSION
+#                       (default v4.0.0-20260115033456-f47bc2d6f199 = tag v4.25.0)
 #
 # Layout: $CACHE/bin/<component>-<version>/<component> (kwok also gets a
 # stages/ dir of Stage configs there); wrapper modules in
@@ -39,13 +52,18 @@ KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.36.3}"
 KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 AI_GATEWAY_VERSION="${AI_GATEWAY_VERSION:-v1.1.0}"
 ENVOY_GATEWAY_VERSION="${ENVOY_GATEWAY_VERSION:-v1.8.1}"
+PULUMI_VERSION="${PULUMI_VERSION:-v3.248.0}"
+PULUMI_NODEJS_HOST_VERSION="${PULUMI_NODEJS_HOST_VERSION:-v3.68.0}"
+PULUMI_KUBERNETES_VERSION="${PULUMI_KUBERNETES_VERSION:-v4.25.0}"
+PULUMI_KUBERNETES_MODULE_VERSION="${PULUMI_KUBERNETES_MODULE_VERSION:-v4.0.0-20260115033456-f47bc2d6f199}"
 # Lowest Go that the default pins accept (all three declare `go 1.26.0`).
 MIN_GO="1.26.0"
 
 CACHE="${AIGW_SCALE_CACHE:-$HOME/.cache/aigw-scale}"
 DEFAULT_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 CONTROLLER_COMPONENTS=(ai-gateway-controller envoy-gateway)
-ALL_COMPONENTS=("${DEFAULT_COMPONENTS[@]}" "${CONTROLLER_COMPONENTS[@]}")
+PULUMI_COMPONENTS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes)
+ALL_COMPONENTS=("${DEFAULT_COMPONENTS[@]}" "${CONTROLLER_COMPONENTS[@]}" "${PULUMI_COMPONENTS[@]}")
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 die() { echo "build-binaries: $*" >&2; exit 1; }
@@ -57,6 +75,9 @@ version_of() {
     kube-*) echo "$KUBERNETES_VERSION" ;;
     ai-gateway-controller) echo "$AI_GATEWAY_VERSION" ;;
     envoy-gateway) echo "$ENVOY_GATEWAY_VERSION" ;;
+    pulumi) echo "$PULUMI_VERSION" ;;
+    pulumi-language-nodejs) echo "$PULUMI_NODEJS_HOST_VERSION" ;;
+    pulumi-resource-kubernetes) echo "$PULUMI_KUBERNETES_VERSION" ;;
   esac
 }
 bin_path() { echo "$CACHE/bin/$1-$(version_of "$1")/$1"; }
@@ -65,12 +86,14 @@ bin_path() { echo "$CACHE/bin/$1-$(version_of "$1")/$1"; }
 only=""
 print_paths=0
 with_controllers=0
+with_pulumi=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --only) [[ $# -ge 2 ]] || die "--only needs a value"; only="$2"; shift 2 ;;
     --only=*) only="${1#--only=}"; shift ;;
     --print-paths) print_paths=1; shift ;;
     --with-controllers) with_controllers=1; shift ;;
+    --with-pulumi) with_pulumi=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
@@ -80,8 +103,10 @@ selected=()
 if [[ -z "$only" ]]; then
   selected=("${DEFAULT_COMPONENTS[@]}")
   [[ $with_controllers -eq 1 ]] && selected+=("${CONTROLLER_COMPONENTS[@]}")
+  [[ $with_pulumi -eq 1 ]] && selected+=("${PULUMI_COMPONENTS[@]}")
 else
   [[ $with_controllers -eq 1 ]] && only="$only,$(IFS=,; echo "${CONTROLLER_COMPONENTS[*]}")"
+  [[ $with_pulumi -eq 1 ]] && only="$only,$(IFS=,; echo "${PULUMI_COMPONENTS[*]}")"
 
   IFS=',' read -ra wanted <<<"$only"
   for w in "${wanted[@]}"; do
@@ -142,12 +167,19 @@ expected_version_text() {
     # The controller has no version flag (and -trimpath keeps -ldflags out of
     # the build info): look for the linked-in version string itself.
     ai-gateway-controller) echo "$AI_GATEWAY_VERSION-0-g" ;;
+    pulumi) echo "$PULUMI_VERSION" ;;
+    # Plugins have no version flag: look for the version linked in with -X.
+    pulumi-language-nodejs) echo "$PULUMI_NODEJS_HOST_VERSION" ;;
+    pulumi-resource-kubernetes) echo "${PULUMI_KUBERNETES_VERSION#v}" ;;
   esac
 }
 version_output() {
   case "$2" in
     envoy-gateway) timeout 30 "$1" version 2>&1 ;;
     ai-gateway-controller) grep -aoE -m1 -- "${AI_GATEWAY_VERSION//./\\.}-[0-9]+-g[0-9a-f]+" "$1" | head -n1 ;;
+    pulumi) PULUMI_SKIP_UPDATE_CHECK=true timeout 30 "$1" version 2>&1 ;;
+    pulumi-language-nodejs) grep -aoF -m1 -- "$PULUMI_NODEJS_HOST_VERSION" "$1" | head -n1 ;;
+    pulumi-resource-kubernetes) grep -aoF -m1 -- "${PULUMI_KUBERNETES_VERSION#v}" "$1" | head -n1 ;;
     *) timeout 30 "$1" --version 2>&1 ;;
   esac
 }
@@ -324,6 +356,81 @@ build_ai_gateway_controller() {
     -o "$out" ./cmd/controller)
 }
 
+# ---- Pulumi ------------------------------------------------------------------
+# The CLI: pkg/v3's go.mod replaces sdk/v3 with ../sdk and atotto/clipboard
+# with a fork; a wrapper module requires both at the release and repeats the
+# fork replacement (replace directives of dependencies are ignored).
+pulumi_src() { echo "$CACHE/src/pulumi-$PULUMI_VERSION"; }
+build_pulumi() {
+  local out="$1" src gomod fork
+  src="$(pulumi_src)"
+  if [[ ! -f "$src/.ready" ]]; then
+    gomod="$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" |
+      sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+    fork="$(awk '$1 == "replace" && $2 == "github.com/atotto/clipboard" { print $4 " " $5 }' "$gomod")"
+    rm -rf "$src"; mkdir -p "$src"
+    {
+      printf 'module aigw-scale.local/pulumi-build\n\ngo %s\n' "$MIN_GO"
+      [[ -n "$fork" ]] && printf '\nreplace github.com/atotto/clipboard => %s\n' "$fork"
+    } >"$src/go.mod"
+    (cd "$src" && go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION")
+    touch "$src/.ready"
+  fi
+  (cd "$src" && nice -n 10 go build "${GO_BUILD_FLAGS[@]}" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+    -o "$out" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+}
+
+# Dynamic providers (the `bundle` fixture) run through this small script from
+# the Node.js SDK's module source; the CLI release ships it beside `pulumi`.
+install_pulumi_dynamic_provider() {
+  local dest src
+  dest="$(dirname "$(bin_path pulumi)")/pulumi-resource-pulumi-nodejs"
+  [[ -x "$dest" ]] && return 0
+  src="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')/nodejs/dist/pulumi-resource-pulumi-nodejs"
+  [[ -f "$src" ]] || die "pulumi-resource-pulumi-nodejs not found in the module source ($src)"
+  install -m 0755 "$src" "$dest"
+  echo "pulumi-resource-pulumi-nodejs installed in $(dirname "$dest")"
+}
+
+# The Node.js language host lives in sdk/v3 up to v3.68.0 (see the header); its
+# go.mod has a replace directive, hence the wrapper module.
+build_pulumi_language_nodejs() {
+  local out="$1" src="$CACHE/src/pulumi-language-nodejs-$PULUMI_NODEJS_HOST_VERSION"
+  if [[ ! -f "$src/.ready" ]]; then
+    rm -rf "$src"; mkdir -p "$src"
+    (cd "$src" &&
+      printf 'module aigw-scale.local/pulumi-language-nodejs-build\n\ngo %s\n' "$MIN_GO" >go.mod &&
+      go get "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs@$PULUMI_NODEJS_HOST_VERSION" &&
+      touch .ready)
+  fi
+  (cd "$src" && nice -n 10 go build "${GO_BUILD_FLAGS[@]}" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_NODEJS_HOST_VERSION" \
+    -o "$out" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs)
+}
+
+# The Kubernetes provider: its go.mod replaces the sdk/v4 module with ../sdk
+# and its main package embeds schema-embed.json, which upstream's own
+# generate.go writes from schema.json (both in the module source). So: copy the
+# module source, point the sdk at its release, generate, build.
+build_pulumi_resource_kubernetes() {
+  local out="$1" src="$CACHE/src/pulumi-kubernetes-$PULUMI_KUBERNETES_VERSION" dir
+  if [[ ! -f "$src/.ready" ]]; then
+    dir="$(go mod download -json "github.com/pulumi/pulumi-kubernetes/provider/v4@$PULUMI_KUBERNETES_MODULE_VERSION" |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [[ -n "$dir" && -d "$dir" ]] || die "could not download github.com/pulumi/pulumi-kubernetes/provider/v4@$PULUMI_KUBERNETES_MODULE_VERSION"
+    rm -rf "$src"; mkdir -p "$src"
+    cp -R "$dir/." "$src/"; chmod -R u+w "$src"
+    sed -i "s#^replace github.com/pulumi/pulumi-kubernetes/sdk/v4 => .*#replace github.com/pulumi/pulumi-kubernetes/sdk/v4 => github.com/pulumi/pulumi-kubernetes/sdk/v4 $PULUMI_KUBERNETES_VERSION#" "$src/go.mod"
+    (cd "$src" && go mod download &&
+      cd cmd/pulumi-resource-kubernetes && VERSION="${PULUMI_KUBERNETES_VERSION#v}" go run generate.go)
+    touch "$src/.ready"
+  fi
+  (cd "$src" && nice -n 10 go build -mod=mod "${GO_BUILD_FLAGS[@]}" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${PULUMI_KUBERNETES_VERSION#v}" \
+    -o "$out" ./cmd/pulumi-resource-kubernetes)
+}
+
 # ---- main loop ----------------------------------------------------------------
 echo "build-binaries: cache $CACHE, go $go_version ($(go env GOPROXY))"
 total_start=$(date +%s)
@@ -350,6 +457,9 @@ for c in "${selected[@]}"; do
     kwok) builder=(build_kwok "$tmp") ;;
     envoy-gateway) builder=(build_envoy_gateway "$tmp") ;;
     ai-gateway-controller) builder=(build_ai_gateway_controller "$tmp") ;;
+    pulumi) builder=(build_pulumi "$tmp") ;;
+    pulumi-language-nodejs) builder=(build_pulumi_language_nodejs "$tmp") ;;
+    pulumi-resource-kubernetes) builder=(build_pulumi_resource_kubernetes "$tmp") ;;
     *) builder=(build_kube "$c" "$tmp") ;;
   esac
   # Background job under `set -m` = own process group, killable as a whole.
@@ -373,4 +483,5 @@ for c in "${selected[@]}"; do
   echo "[$i/$n] $c $v done in $(($(date +%s) - start)) s"
 done
 [[ " ${selected[*]} " == *" kwok "* ]] && install_kwok_stages
+[[ " ${selected[*]} " == *" pulumi "* ]] && install_pulumi_dynamic_provider
 echo "build-binaries: all done in $(($(date +%s) - total_start)) s"

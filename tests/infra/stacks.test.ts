@@ -21,6 +21,16 @@ test('the stack files ask for what the issue names', () => {
   expect(stackFileConfig('scale-100')['aigw-scale:routes']).toBe('100');
   expect(stackFileConfig('scale-2000')).toMatchObject({ 'aigw-scale:routes': '2000', 'aigw-scale:backends': '10' });
   expect(stackFileConfig('scale-5000')['aigw-scale:routes']).toBe('5000');
+  // `ci` runs for real in `npm run test:e2e`: an existing cluster (KUBECONFIG), charts on disk, 200 routes + mock.
+  expect(stackFileConfig('ci')).toEqual({
+    'aigw-scale:clusterType': 'kubeconfig',
+    'aigw-scale:chartSource': '../shared/charts',
+    'aigw-scale:routes': '200',
+    'aigw-scale:backends': '4',
+    'aigw-scale:mockProvider': 'true',
+    'aigw-scale:fixtureMode': 'bundle',
+    'aigw-scale:helmTimeoutSeconds': '300',
+  });
 });
 
 describe.each(STACKS)('stack %s', (stack) => {

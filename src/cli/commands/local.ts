@@ -19,8 +19,9 @@ export function localCommand(): Command {
     .description('build the pinned binaries from the Go module proxy into ~/.cache/aigw-scale/bin (only what is missing)')
     .option('--only <components>', 'comma-separated subset: etcd,kube-apiserver,kube-controller-manager,kube-scheduler,kwok,ai-gateway-controller,envoy-gateway')
     .option('--with-controllers', 'also build ai-gateway-controller and envoy-gateway from the Go module proxy (not built by default)', false)
-    .action((options: { only?: string; withControllers: boolean }) => {
-      const args = [...(options.only ? ['--only', options.only] : []), ...(options.withControllers ? ['--with-controllers'] : [])];
+    .option('--with-pulumi', 'also build the Pulumi CLI, its Node.js language host and Kubernetes provider (for `npm run test:e2e`; not built by default)', false)
+    .action((options: { only?: string; withControllers: boolean; withPulumi: boolean }) => {
+      const args = [...(options.only ? ['--only', options.only] : []), ...(options.withControllers ? ['--with-controllers'] : []), ...(options.withPulumi ? ['--with-pulumi'] : [])];
       const result = spawnSync('bash', [BUILD_SCRIPT, ...args], { stdio: 'inherit' });
       process.exitCode = result.status ?? 1;
     });

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const PROJECT_ROOT = path.join(__dirname, '..', '..');
+const BUILD_SCRIPT = path.join(PROJECT_ROOT, 'src', 'local', 'build-binaries.sh');
+const PULUMI_COMPONENTS = ['pulumi', 'pulumi-language-nodejs', 'pulumi-resource-kubernetes'];
+
+/**
+ * Directories holding the Pulumi CLI and its plugins: the ones `npx aigw-scale local build --with-pulumi` builds
+ * into the cache, or — when the cache has none and `pulumi` is on PATH — the user's own installation (which then
+ * must have the kubernetes plugin v4.25.0: `pulumi plugin install resource kubernetes v4.25.0`).
+ */
+export function pulumiToolDirs(): { dirs: string[]; built: boolean } {
+  const printed = spawnSync('bash', [BUILD_SCRIPT, '--only', PULUMI_COMPONENTS.join(','), '--print-paths'], { encoding: 'utf8' });
+  if (printed.status !== 0) throw new Error(`${BUILD_SCRIPT} --print-paths failed: ${printed.stderr}`);
+  const paths = printed.stdout.trim().split('\n').map((line) => line.split('=')[1]);
+  if (paths.every((file) => fs.existsSync(file))) return { dirs: paths.map((file) => path.dirname(file)), built: true };
+  if (spawnSync('pulumi', ['version'], { encoding: 'utf8' }).status === 0) return { dirs: [], built: false };
+  const missing = paths.filter((file) => !fs.existsSync(file));
+  throw new Error(`no Pulumi CLI: missing ${missing.join(', ')} and no \`pulumi\` on PATH; build them with \`npx aigw-scale local build --with-pulumi\``);
+}
+
+export interface PulumiRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+}
+
+/**
+ * A Pulumi CLI session for one test file: its own file backend and PULUMI_HOME in a temp directory, the stack's
+ * secrets encrypted with a throwaway passphrase, offline (no update checks, no plugin downloads).
+ */
+export class PulumiSession {
+  readonly home = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-scale-e2e-pulumi-'));
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(kubeconfig: string) {
+    const tools = pulumiToolDirs();
+    fs.mkdirSync(path.join(this.home, 'state'));
+    this.env = {
+      ...process.env,
+      PATH: [...tools.dirs, process.env.PATH].join(path.delimiter),
+      PULUMI_HOME: path.join(this.home, 'pulumi-home'),
+      PULUMI_BACKEND_URL: `file://${path.join(this.home, 'state')}`,
+      PULUMI_CONFIG_PASSPHRASE: 'aigw-scale-e2e',
+      PULUMI_SKIP_UPDATE_CHECK: 'true',
+      // `npm test` type-checks infra/; here Pulumi's ts-node only transpiles.
+      PULUMI_NODEJS_TRANSPILE_ONLY: 'true',
+      ...(tools.built ? { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true' } : {}),
+      KUBECONFIG: kubeconfig,
+    };
+  }
+
+  run(...args: string[]): PulumiRun {
+    const started = performance.now();
+    const result = spawnSync('pulumi', [...args, '--non-interactive'], { cwd: PROJECT_ROOT, env: this.env, encoding: 'utf8', maxBuffer: 256 << 20 });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** Runs and fails with the command's output when it exits non-zero. */
+  ok(...args: string[]): PulumiRun {
+    const result = this.run(...args);
+    if (result.status !== 0) throw new Error(`pulumi ${args.join(' ')} exited ${result.status}:\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
+    return result;
+  }
+
+  /** The stack's state file (file backend layout: .pulumi/stacks/<project>/<stack>.json). */
+  stateFile(project: string, stack: string): string {
+    return path.join(this.home, 'state', '.pulumi', 'stacks', project, `${stack}.json`);
+  }
+
+  dispose(): void {
+    fs.rmSync(this.home, { recursive: true, force: true });
+  }
+}
