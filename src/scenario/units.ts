@@ -1,0 +1,33 @@
+/** Human units in scenario files: durations (`500ms`, `5s`, `2m`, `1h`, or milliseconds) and sizes (`512Mi`, or bytes). */
+
+const MS_PER_UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const BYTES_PER_SUFFIX: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+const DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/;
+const QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+
+/** Milliseconds from a number (already ms) or a duration text; undefined when it is neither. */
+export function durationMs(value: unknown): number | undefined {
+  if (typeof value === 'number') return value >= 0 ? value : undefined;
+  const match = typeof value === 'string' ? DURATION.exec(value.trim()) : null;
+  return match ? Number(match[1]) * MS_PER_UNIT[match[2]] : undefined;
+}
+
+/** Bytes from a number or a Kubernetes quantity; undefined when it is neither or not a whole number of bytes. */
+export function sizeBytes(value: unknown): number | undefined {
+  const match = typeof value === 'number' ? [String(value), String(value), ''] : typeof value === 'string' ? QUANTITY.exec(value.trim()) : null;
+  if (!match) return undefined;
+  const bytes = Number(match[1]) * BYTES_PER_SUFFIX[match[2] ?? ''];
+  return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined;
+}
+
+/** The shortest exact duration text: 120000 → `2m`, 1500 → `1500ms`, 5000 → `5s`. */
+export function formatDuration(ms: number): string {
+  for (const unit of ['h', 'm', 's'] as const) if (ms >= MS_PER_UNIT[unit] && ms % MS_PER_UNIT[unit] === 0) return `${ms / MS_PER_UNIT[unit]}${unit}`;
+  return `${ms}ms`;
+}
+
+/** The shortest exact binary quantity: 26214400 → `25Mi`; other values stay bytes. */
+export function formatSize(bytes: number): string {
+  for (const suffix of ['Ti', 'Gi', 'Mi', 'Ki'] as const) if (bytes >= BYTES_PER_SUFFIX[suffix] && bytes % BYTES_PER_SUFFIX[suffix] === 0) return `${bytes / BYTES_PER_SUFFIX[suffix]}${suffix}`;
+  return String(bytes);
+}
