@@ -8,16 +8,24 @@
  * - TTFS p50/p99: bootstrap interval of next − base. With one run per side it resamples routes within each run
  *   (it can only say the difference exceeds route-to-route noise inside these two runs); with ≥ 2 runs per side
  *   it is a two-level bootstrap: runs with replacement, then routes within each chosen run.
+ * - Every milestone's p50/p99 (time to first success, ready, scenario milestones) is compared the same way, with the
+ *   TTFS thresholds as its minimum effect.
  * - Run-level values (ready ratio, peak memory/CPU, memory per route): with ≥ 2 runs per side a bootstrap over
  *   runs of the difference of means; with one run per side, thresholds only.
+ * - Significant = the interval excludes 0 AND the change exceeds the minimum effect. Beside it, with ≥ 2 runs per
+ *   side, a Mann–Whitney U test on the run-level values — reported, not decisive: with 3 vs 3 runs its smallest
+ *   possible two-sided p is 0.1.
+ * - Invalid runs are excluded (with a warning) unless `includeInvalid`; a side left without runs is an error.
  */
 import { BenchResults, Component } from '../results/schema';
-import { formatBytes, formatBytesPerRoute, formatChangePercent, formatCpu, formatMs, formatRatio, signed } from './format';
-import { BootstrapOptions, DEFAULT_BOOTSTRAP, bootstrapMeanDifference, bootstrapQuantileDifference, mean } from './stats';
+import { MetricUnit, formatChangePercent, formatDelta, formatValue } from './format';
+import { MilestoneTable, milestoneTable } from './milestones';
+import { BootstrapOptions, DEFAULT_BOOTSTRAP, MannWhitney, bootstrapMeanDifference, bootstrapQuantileDifference, mannWhitneyU, mean, quantile } from './stats';
 import { COMPONENT_LABELS, PRIMARY_COMPONENTS, Summary, summarize } from './summary';
 import { DEFAULT_THRESHOLDS, Threshold, ThresholdName, Thresholds } from './thresholds';
 
-export type MetricUnit = 'ms' | 'ratio' | 'bytes' | 'bytes/route' | 'millicores';
+export type { MetricUnit } from './format';
+export { formatDelta, formatValue } from './format';
 
 export interface MetricComparison {
   /** e.g. "TTFS p50", "peak memory: Envoy Gateway controller". */
@@ -39,9 +47,24 @@ export interface MetricComparison {
   readonly regression: boolean;
   /** Better beyond both thresholds (and significantly so when an interval exists). */
   readonly improvement: boolean;
-  /** An interval was computed and excludes 0. */
+  /** An interval was computed, it excludes 0, and the change exceeds the minimum effect (both thresholds). */
   readonly significant: boolean;
+  /** Mann–Whitney U on the run-level values (each run's percentile, or its value), with ≥ 2 runs per side. */
+  readonly mannWhitney?: MannWhitney;
   readonly note: string;
+}
+
+export interface CompareOptions extends BootstrapOptions {
+  /** Compare invalid runs too instead of excluding them. @default false */
+  readonly includeInvalid?: boolean;
+}
+
+/** A comparison that cannot be made (a side without valid runs): bad input, said plainly. */
+export class CompareError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CompareError';
+  }
 }
 
 export interface Comparison {
@@ -51,32 +74,14 @@ export interface Comparison {
   readonly bootstrap: { readonly iterations: number; readonly seed: number; readonly confidence: number; readonly method: 'routes' | 'runs-then-routes' };
   readonly comparisons: readonly MetricComparison[];
   readonly regressions: number;
+  /** Metrics whose difference is significant (either direction). */
+  readonly significantDifferences: readonly string[];
+  /** Invalid runs left out, per side. */
+  readonly excluded: { readonly base: readonly string[]; readonly next: readonly string[] };
   /** How to read the significance columns for this many runs. */
   readonly method: string;
   /** Invalid runs, differing settings. */
   readonly warnings: readonly string[];
-}
-
-/** The value formatter for a unit (used by the CLI table). */
-export function formatValue(unit: MetricUnit, value: number | undefined): string {
-  switch (unit) {
-    case 'ms':
-      return formatMs(value);
-    case 'ratio':
-      return formatRatio(value, 2);
-    case 'bytes':
-      return formatBytes(value);
-    case 'bytes/route':
-      return formatBytesPerRoute(value);
-    case 'millicores':
-      return formatCpu(value);
-  }
-}
-
-/** An absolute change in a unit, with its sign; ratios as percentage points. */
-export function formatDelta(unit: MetricUnit, value: number): string {
-  if (unit === 'ratio') return signed(value * 100, (v) => `${v.toFixed(2)} pp`);
-  return signed(value, (v) => formatValue(unit, v));
 }
 
 /** The unit each threshold's absolute value is in. */
@@ -107,13 +112,14 @@ function judge(unit: MetricUnit, higherIsWorse: boolean, base: number, next: num
   const worse = higherIsWorse ? change > 0 : change < 0;
   const relative = base === 0 ? (change === 0 ? 0 : Infinity) : Math.abs(change) / Math.abs(base);
   const beyond = relative > threshold.relative && Math.abs(change) > threshold.absolute;
-  const significant = interval !== undefined && (interval[0] > 0 || interval[1] < 0);
+  const excludesZero = interval !== undefined && (interval[0] > 0 || interval[1] < 0);
+  const significant = excludesZero && beyond;
   const needs = `> ${(threshold.relative * 100).toFixed(0)} % and > ${formatDelta(unit, threshold.absolute).slice(1)}`;
   const ci = interval ? `${(confidence * 100).toFixed(0)} % CI of the difference ${formatDelta(unit, interval[0])} … ${formatDelta(unit, interval[1])}` : undefined;
   if (change === 0) return { regression: false, improvement: false, significant, note: 'unchanged' };
   const direction = worse ? 'worse' : 'better';
-  if (!beyond) return { regression: false, improvement: false, significant, note: `${direction} but within thresholds (needs ${needs})${ci ? `; ${ci}` : ''}` };
-  if (interval !== undefined && !significant) {
+  if (!beyond) return { regression: false, improvement: false, significant, note: `${direction} but within thresholds (needs ${needs}): not significant${ci ? `; ${ci}` : ''}` };
+  if (interval !== undefined && !excludesZero) {
     return { regression: false, improvement: false, significant, note: `${direction} beyond thresholds (${needs}) but the ${ci} includes 0: not flagged` };
   }
   const reason = `${direction} beyond thresholds (${needs})${ci ? `; ${ci} excludes 0` : '; no interval (one run per side)'}`;
@@ -122,8 +128,13 @@ function judge(unit: MetricUnit, higherIsWorse: boolean, base: number, next: num
 
 interface Side {
   readonly results: readonly BenchResults[];
+  readonly tables: readonly MilestoneTable[];
   readonly summaries: readonly Summary[];
 }
+
+/** Mann–Whitney U on run-level values, with ≥ 2 runs per side. */
+const runLevelTest = (base: readonly number[], next: readonly number[]): MannWhitney | undefined =>
+  base.length >= 2 && next.length >= 2 ? mannWhitneyU(base, next) : undefined;
 
 function scalarMetric(
   metric: string,
@@ -151,8 +162,10 @@ function scalarMetric(
   if (nextValues.length < next.summaries.length) partial.push(`new: measured in ${nextValues.length} of ${next.summaries.length} runs`);
   const interval = baseValues.length >= 2 && nextValues.length >= 2 ? bootstrapMeanDifference(baseValues, nextValues, options) : undefined;
   const judged = judge(unit, higherIsWorse, b, n, thresholds[key], interval, options.confidence);
+  const test = runLevelTest(baseValues, nextValues);
   return {
     ...common,
+    ...(test && { mannWhitney: test }),
     base: b,
     next: n,
     change: n - b,
@@ -163,18 +176,30 @@ function scalarMetric(
   };
 }
 
-function ttfsMetrics(base: Side, next: Side, thresholds: Thresholds, options: Required<BootstrapOptions>): MetricComparison[] {
-  const runs = (side: Side) => side.summaries.map((s) => s.outcomes.flatMap((o) => (o.ttfsMs === undefined ? [] : [o.ttfsMs])));
+/** `TTFS` for first success (its long-standing name), else the milestone's own name. */
+const latencyLabel = (milestone: string): string => (milestone === 'firstSuccess' ? 'TTFS' : milestone);
+
+/** Milestones with latencies on either side: the data-plane ones first, then in order of appearance. */
+function latencyMilestones(base: Side, next: Side): string[] {
+  const names: string[] = [];
+  for (const s of [...base.summaries, ...next.summaries]) for (const m of s.milestones) if (m.client && !names.includes(m.milestone)) names.push(m.milestone);
+  const rank = (m: string) => ['firstSuccess', 'ready'].indexOf(m) + 1 || 3;
+  return names.map((m, i) => ({ m, i })).sort((x, y) => rank(x.m) - rank(y.m) || x.i - y.i).map((x) => x.m);
+}
+
+function latencyMetrics(milestone: string, base: Side, next: Side, thresholds: Thresholds, options: Required<BootstrapOptions>): MetricComparison[] {
+  const runs = (side: Side) => side.tables.map((t) => t.lives.flatMap((l) => { const r = l.reached.get(milestone); return r ? [r.clientTimeMs - l.createdMs] : []; }));
   const baseRuns = runs(base);
   const nextRuns = runs(next);
+  const label = latencyLabel(milestone);
   const metrics = [
-    { q: 0.5, metric: 'TTFS p50', key: 'ttfsP50' as const },
-    { q: 0.99, metric: 'TTFS p99', key: 'ttfsP99' as const },
+    { q: 0.5, metric: `${label} p50`, key: 'ttfsP50' as const },
+    { q: 0.99, metric: `${label} p99`, key: 'ttfsP99' as const },
   ];
   const empty = (rs: number[][]) => rs.some((r) => r.length === 0);
   if (empty(baseRuns) || empty(nextRuns)) {
     const where = [empty(baseRuns) ? 'base' : undefined, empty(nextRuns) ? 'new' : undefined].filter(Boolean).join(' and ');
-    return metrics.map(({ metric, key }) => ({ metric, key, unit: 'ms', regression: false, improvement: false, significant: false, note: `no ready route in a run of ${where}: not compared` }));
+    return metrics.map(({ metric, key }) => ({ metric, key, unit: 'ms', regression: false, improvement: false, significant: false, note: `no route reached ${milestone} in a run of ${where}: not compared` }));
   }
   const diffs = bootstrapQuantileDifference(
     baseRuns,
@@ -182,9 +207,11 @@ function ttfsMetrics(base: Side, next: Side, thresholds: Thresholds, options: Re
     metrics.map((m) => m.q),
     options,
   );
-  return metrics.map(({ metric, key }, i) => {
+  return metrics.map(({ q, metric, key }, i) => {
     const d = diffs[i];
     const judged = judge('ms', true, d.base, d.next, thresholds[key], d.interval, options.confidence);
+    const perRun = (rs: number[][]) => rs.map((r) => quantile(r, q) as number);
+    const test = runLevelTest(perRun(baseRuns), perRun(nextRuns));
     return {
       metric,
       key,
@@ -194,6 +221,7 @@ function ttfsMetrics(base: Side, next: Side, thresholds: Thresholds, options: Re
       change: d.difference,
       changePercent: d.base === 0 ? 0 : (d.difference / Math.abs(d.base)) * 100,
       interval: d.interval,
+      ...(test && { mannWhitney: test }),
       ...judged,
     };
   });
@@ -220,11 +248,6 @@ function settingsWarnings(base: Side, next: Side): string[] {
   const versions = (r: BenchResults) => JSON.stringify(Object.entries(r.versions ?? {}).sort());
   if (new Set(all.map(versions)).size > 1) warnings.push('runs differ in component versions (expected when comparing versions)');
   for (const [side, s] of [['base', base], ['new', next]] as const) {
-    s.summaries.forEach((summary) => {
-      if (!summary.validity.valid) warnings.push(`${side} run ${summary.runId} is invalid: ${summary.validity.reasons.join('; ')}`);
-    });
-  }
-  for (const [side, s] of [['base', base], ['new', next]] as const) {
     const ids = s.results.map((r) => r.run.id);
     const twice = [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
     if (twice.length > 0) warnings.push(`run(s) ${twice.join(', ')} appear more than once on the ${side} side: the same run repeated is not a replicate`);
@@ -237,40 +260,68 @@ function settingsWarnings(base: Side, next: Side): string[] {
 
 function methodText(baseRuns: number, nextRuns: number, confidence: number): string {
   const pct = `${(confidence * 100).toFixed(0)} %`;
+  const decision = `A difference is significant when the ${pct} interval excludes 0 AND it exceeds the minimum effect (both thresholds).`;
   if (baseRuns >= 2 && nextRuns >= 2) {
+    const smallest = mannWhitneyU(Array.from({ length: baseRuns }, (_, i) => i), Array.from({ length: nextRuns }, (_, i) => baseRuns + i)).smallestPossibleP;
     return (
-      `${baseRuns} base and ${nextRuns} new runs: TTFS intervals (${pct}) come from a two-level bootstrap (runs with replacement, then routes within each run), ` +
-      `so they include run-to-run variation; run-level values use a bootstrap over runs of the mean. With few runs (2–3 per side) the intervals are coarse: prefer 5 or more.`
+      `${baseRuns} base and ${nextRuns} new runs: latency intervals (${pct}) come from a two-level bootstrap (runs with replacement, then routes within each run), ` +
+      `so they include run-to-run variation; run-level values use a bootstrap over runs of the mean. ${decision} ` +
+      `The Mann–Whitney U test on the run-level values (exact for small n) is reported beside it, not used to decide: with ${baseRuns} vs ${nextRuns} runs its smallest possible two-sided p is ${smallest.toPrecision(2)}` +
+      `${smallest > 0.05 ? ', so it can never reach 0.05 however large the difference' : ''}. With few runs (2–3 per side) the intervals are coarse: prefer 5 or more.`
     );
   }
   return (
-    `${baseRuns} base and ${nextRuns} new run(s): a single run per side cannot establish run-to-run significance. The TTFS intervals (${pct}) resample routes within each run, ` +
+    `${baseRuns} base and ${nextRuns} new run(s): a single run per side cannot establish run-to-run significance. The latency intervals (${pct}) resample routes within each run, ` +
     `so they only show whether a difference exceeds route-to-route noise inside these runs — per-route samples of one run are not independent across runs. ` +
-    `Resource values are one number per run and are judged by thresholds alone. Repeat each side (≥ 2 runs, better 5) to measure run-to-run variation.`
+    `Resource values are one number per run and are judged by thresholds alone. ${decision} Repeat each side (--repeat 3 or more, better 5) to measure run-to-run variation.`
   );
 }
 
 /**
- * Compares base run(s) with new run(s): TTFS p50/p99, ready ratio, and per component peak memory, memory per route
- * and peak CPU. `thresholds` overrides the defaults per metric; `options` sets the bootstrap (deterministic seed).
+ * Compares base run(s) with new run(s): every milestone's p50/p99 (TTFS first), ready ratio, and per component
+ * peak memory, memory per route and peak CPU. `thresholds` overrides the defaults per metric; `options` sets the
+ * bootstrap (deterministic seed) and whether invalid runs are compared. Throws CompareError when a side has no
+ * valid run.
  */
 export function compareResults(
   base: BenchResults | readonly BenchResults[],
   next: BenchResults | readonly BenchResults[],
   thresholds: Partial<Thresholds> = {},
-  options: BootstrapOptions = {},
+  options: CompareOptions = {},
 ): Comparison {
-  const toSide = (r: BenchResults | readonly BenchResults[]): Side => {
-    const results = (Array.isArray(r) ? r : [r]) as readonly BenchResults[];
-    if (results.length === 0) throw new RangeError('compareResults: a side has no runs');
-    return { results, summaries: results.map((x) => summarize(x)) };
+  const warnings: string[] = [];
+  const excluded = { base: [] as string[], next: [] as string[] };
+  const toSide = (r: BenchResults | readonly BenchResults[], side: 'base' | 'next'): Side => {
+    const all = (Array.isArray(r) ? r : [r]) as readonly BenchResults[];
+    if (all.length === 0) throw new CompareError(`the ${side === 'base' ? 'base' : 'new'} side has no runs`);
+    const runs = all.map((results) => {
+      const table = milestoneTable(results);
+      return { results, table, summary: summarize(results, table) };
+    });
+    const name = side === 'base' ? 'base' : 'new';
+    for (const { summary } of runs.filter((x) => !x.summary.validity.valid)) {
+      const why = summary.validity.reasons.join('; ');
+      if (options.includeInvalid) warnings.push(`${name} run ${summary.runId} is invalid (compared anyway, as asked): ${why}`);
+      else {
+        warnings.push(`${name} run ${summary.runId} is invalid and was excluded: ${why}`);
+        excluded[side].push(summary.runId);
+      }
+    }
+    const kept = options.includeInvalid ? runs : runs.filter((x) => x.summary.validity.valid);
+    if (kept.length === 0) {
+      throw new CompareError(
+        `every ${name} run is invalid, nothing to compare: ${runs.map((x) => `${x.summary.runId} (${x.summary.validity.reasons.join('; ')})`).join(', ')}. ` +
+          'Rerun it, or pass --include-invalid to compare invalid runs anyway.',
+      );
+    }
+    return { results: kept.map((x) => x.results), tables: kept.map((x) => x.table), summaries: kept.map((x) => x.summary) };
   };
-  const b = toSide(base);
-  const n = toSide(next);
+  const b = toSide(base, 'base');
+  const n = toSide(next, 'next');
   const t: Thresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
-  const opts: Required<BootstrapOptions> = { ...DEFAULT_BOOTSTRAP, ...options };
+  const opts: Required<BootstrapOptions> = { iterations: options.iterations ?? DEFAULT_BOOTSTRAP.iterations, seed: options.seed ?? DEFAULT_BOOTSTRAP.seed, confidence: options.confidence ?? DEFAULT_BOOTSTRAP.confidence };
 
-  const comparisons: MetricComparison[] = [...ttfsMetrics(b, n, t, opts)];
+  const comparisons: MetricComparison[] = latencyMilestones(b, n).flatMap((m) => latencyMetrics(m, b, n, t, opts));
   const push = (c: MetricComparison | undefined) => {
     if (c) comparisons.push(c);
   };
@@ -294,8 +345,10 @@ export function compareResults(
     bootstrap: { iterations: opts.iterations, seed: opts.seed, confidence: opts.confidence, method: b.results.length >= 2 && n.results.length >= 2 ? 'runs-then-routes' : 'routes' },
     comparisons,
     regressions: comparisons.filter((c) => c.regression).length,
+    significantDifferences: comparisons.filter((c) => c.significant).map((c) => c.metric),
+    excluded,
     method: methodText(b.results.length, n.results.length, opts.confidence),
-    warnings: settingsWarnings(b, n),
+    warnings: [...warnings, ...settingsWarnings(b, n)],
   };
 }
 
@@ -309,8 +362,10 @@ export function formatComparison(comparison: Comparison): string {
     c.change === undefined ? '—' : formatDelta(c.unit, c.change),
     formatChangePercent(c.changePercent),
     c.interval ? `${formatDelta(c.unit, c.interval[0])} … ${formatDelta(c.unit, c.interval[1])}` : '—',
+    c.interval ? (c.significant ? 'yes' : 'no') : '—',
+    c.mannWhitney ? `${c.mannWhitney.p.toPrecision(2)} (${c.mannWhitney.method})` : '—',
   ]);
-  const headers = ['verdict', 'metric', 'base', 'new', 'change', 'change %', `${(comparison.bootstrap.confidence * 100).toFixed(0)} % CI of change`];
+  const headers = ['verdict', 'metric', 'base', 'new', 'change', 'change %', `${(comparison.bootstrap.confidence * 100).toFixed(0)} % CI of change`, 'significant', 'Mann–Whitney p'];
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: readonly string[]) => cells.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
   const out = [
@@ -329,6 +384,7 @@ export function formatComparison(comparison: Comparison): string {
   for (const warning of comparison.warnings) out.push(`warning: ${warning}`);
   out.push(
     '',
+    comparison.significantDifferences.length > 0 ? `significant differences: ${comparison.significantDifferences.join(', ')}` : 'no significant difference',
     comparison.regressions > 0
       ? `${comparison.regressions} regression(s): ${comparison.comparisons
           .filter((c) => c.regression)

@@ -1,7 +1,7 @@
 /** The words and tables both renderers (Markdown, HTML) print, as plain strings; each renderer only marks them up. */
 import { BenchResults } from '../results/schema';
 import { NOT_MEASURED, formatBytes, formatBytesPerRoute, formatCount, formatCpu, formatMs, formatRatio } from './format';
-import { ComponentSummary, PRIMARY_COMPONENTS, REGRESSION_PHASES, Summary } from './summary';
+import { ComponentSummary, PRIMARY_COMPONENTS, PhaseSummary, REGRESSION_PHASES, Summary } from './summary';
 
 export interface Table {
   readonly headers: readonly string[];
@@ -94,6 +94,21 @@ export function settingsTable(results: BenchResults, summary: Summary): Table {
     ['extension gRPC max message', s.grpcMaxMessageBytes === undefined ? NOT_MEASURED : formatBytes(s.grpcMaxMessageBytes)],
     ['fixture / namespace', `${s.fixtureId} / ${s.namespace}`],
   ];
+  const scenario = results.scenario;
+  if (scenario) {
+    const load = scenario.load;
+    const shape =
+      load.shape.type === 'steps'
+        ? `steps to ${load.shape.steps.map((st) => formatCount(st.routes)).join(' → ')} routes; health gate: error rate ≤ ${formatRatio(load.shape.healthGate.maxErrorRate)}${load.shape.healthGate.controllersReady ? ', controllers ready' : ''}`
+        : provisioning;
+    rows.unshift(['scenario', `${scenario.name}${results.repeat ? ` (repeat ${results.repeat.index} of ${results.repeat.of})` : ''}`]);
+    rows.push(
+      ['load shape', shape],
+      ['client rate limit', load.qps === undefined ? 'none' : `${load.qps} qps, burst ${load.burst ?? Math.max(1, load.qps)}`],
+      ['churn', load.churn ? `${load.churn.cycles} cycles of ${formatRatio(load.churn.share)} of the routes (delete, wait ${formatMs(load.churn.deleteDelayMs)}, recreate, wait ${formatMs(load.churn.recreateDelayMs)})` : 'none'],
+      ['ready after', `${formatCount(scenario.probe.consecutiveSuccesses)} successes in a row`],
+    );
+  }
   return { headers: ['setting', 'value'], rows };
 }
 
@@ -111,6 +126,98 @@ export function ttfsTable(summary: Summary): Table {
 export const TTFS_NOTE =
   'Time to first success: from the create call returning (client clock) to the first 200 through the gateway from the route’s own backend. ' +
   'Percentiles are over ready routes only (linear interpolation between closest ranks, numpy’s default); routes that timed out or failed have none and are counted beside them.';
+
+/** Per milestone (client clock): route lives that reached it and missed it, p50/p90/p95/p99/max. */
+export function milestonesTable(summary: Summary): Table {
+  return {
+    headers: ['milestone', 'kind', 'reached', 'missed', 'p50', 'p90', 'p95', 'p99', 'max'],
+    rows: summary.milestones.map((m) => [
+      summary.declaredMilestones.includes(m.milestone) ? m.milestone : `${m.milestone} (not declared)`,
+      m.kinds.length > 0 ? m.kinds.join(', ') : '—',
+      formatCount(m.reached),
+      formatCount(m.missed),
+      ...(['p50', 'p90', 'p95', 'p99', 'max'] as const).map((q) => formatMs(m.client?.[q])),
+    ]),
+    numeric: [2, 3, 4, 5, 6, 7, 8],
+  };
+}
+
+export const MILESTONES_NOTE =
+  'Latency of each milestone from its route’s create returning (client clock, sub-millisecond), per route and incarnation: a route deleted and recreated by churn counts once per life. ' +
+  '“Missed”: route lives created but never reaching the milestone (routes never created are counted in the validity check). Status milestones were observed with watches.';
+
+/** The server-side view (server timestamps: creationTimestamp, lastTransitionTime); absent when none has both. */
+export function serverMilestonesTable(summary: Summary): Table | undefined {
+  const rows = summary.milestones.filter((m) => m.server).map((m) => [m.milestone, formatCount(m.server?.count ?? 0), ...(['p50', 'p99', 'max'] as const).map((q) => formatMs(m.server?.[q]))]);
+  return rows.length === 0 ? undefined : { headers: ['milestone', 'route lives', 'p50', 'p99', 'max'], rows, numeric: [1, 2, 3, 4] };
+}
+
+export const SERVER_MILESTONES_NOTE =
+  'Server-side view: the object’s own timestamp (e.g. a condition’s lastTransitionTime) minus the route’s creationTimestamp. Kubernetes stores them with 1 s resolution, so each value is uncertain by ±1 s; use the client-side table for sub-second figures.';
+
+/** Milestones on objects not tied to a route (the Gateway's Programmed, …): when each object first reached it. */
+export function objectMilestonesTable(summary: Summary): Table | undefined {
+  if (summary.objectMilestones.length === 0) return undefined;
+  const rows = summary.objectMilestones.flatMap((m) =>
+    m.records.length === 0
+      ? [[m.milestone, m.kind, NOT_MEASURED, 'never reached']]
+      : m.records.map((r) => [m.milestone, r.object, formatMs(r.clientTimeMs - summary.originMs), r.serverTime ?? '—']),
+  );
+  return { headers: ['milestone', 'object', 'since run start', 'server time'], rows, numeric: [2] };
+}
+
+const phaseName = (p: { phase: string; step?: number; cycle?: number }): string =>
+  `${p.phase}${p.step !== undefined ? ` (step ${p.step})` : ''}${p.cycle !== undefined ? ` (cycle ${p.cycle})` : ''}`;
+
+/** Phases in order, with steps and churn cycles, their samples and the live routes at their end. */
+export function phasesTable(summary: Summary): Table {
+  return {
+    headers: ['phase', 'start', 'duration', 'samples', 'live routes at end'],
+    rows: summary.phases.map((p: PhaseSummary) => [
+      phaseName(p),
+      formatMs(p.startMs),
+      formatMs(p.durationMs),
+      formatCount(p.samples),
+      p.liveRoutesAtEnd === undefined ? NOT_MEASURED : formatCount(p.liveRoutesAtEnd),
+    ]),
+    numeric: [1, 2, 3, 4],
+  };
+}
+
+/** The health gates checked between load steps; absent when the run had none. */
+export function healthGatesTable(results: BenchResults): Table | undefined {
+  const checks = results.gateChecks ?? [];
+  if (checks.length === 0) return undefined;
+  return {
+    headers: ['after step', 'result', 'error rate', 'message'],
+    rows: checks.map((c) => [formatCount(c.step), c.passed ? 'passed' : 'FAILED', formatRatio(c.errorRate, 2), c.message ?? '—']),
+    numeric: [0, 2],
+  };
+}
+
+/** The SLO gates of the scenario; absent when it has none. */
+export function sloTable(summary: Summary): Table | undefined {
+  if (summary.slo.length === 0) return undefined;
+  return { headers: ['gate', 'result', 'details'], rows: summary.slo.map((g) => [g.metric, g.passed ? 'passed' : 'FAILED', g.message]) };
+}
+
+/** One line for the top of the report: gates passed or which failed. */
+export function sloLine(summary: Summary): string | undefined {
+  if (summary.slo.length === 0) return undefined;
+  const failed = summary.slo.filter((g) => !g.passed);
+  return failed.length === 0 ? `All ${summary.slo.length} SLO gates passed.` : `${failed.length} of ${summary.slo.length} SLO gates failed: ${failed.map((g) => g.metric).join(', ')}.`;
+}
+
+/** Profiles written beside results.json; absent when none. */
+export function profilesTable(results: BenchResults, summary: Summary): Table | undefined {
+  const profiles = results.profiles ?? [];
+  if (profiles.length === 0) return undefined;
+  return {
+    headers: ['component', 'kind', 'file', 'taken at', 'live routes'],
+    rows: profiles.map((p) => [p.component, p.kind, p.file, formatMs(p.atMs - summary.originMs), formatCount(p.liveObjects)]),
+    numeric: [3, 4],
+  };
+}
 
 export function resourcesTable(summary: Summary): Table {
   return {

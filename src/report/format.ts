@@ -61,3 +61,27 @@ export function formatChangePercent(percent: number | undefined): string {
 
 /** Prefixes a formatted absolute change with its sign. */
 export const signed = (value: number, format: (v: number) => string): string => (value > 0 ? '+' : value < 0 ? '−' : '±') + format(Math.abs(value));
+
+export type MetricUnit = 'ms' | 'ratio' | 'bytes' | 'bytes/route' | 'millicores';
+
+/** The value formatter for a unit (comparison and repeat tables). */
+export function formatValue(unit: MetricUnit, value: number | undefined): string {
+  switch (unit) {
+    case 'ms':
+      return formatMs(value);
+    case 'ratio':
+      return formatRatio(value, 2);
+    case 'bytes':
+      return formatBytes(value);
+    case 'bytes/route':
+      return formatBytesPerRoute(value);
+    case 'millicores':
+      return formatCpu(value);
+  }
+}
+
+/** An absolute change in a unit, with its sign; ratios as percentage points. */
+export function formatDelta(unit: MetricUnit, value: number): string {
+  if (unit === 'ratio') return signed(value * 100, (v) => `${v.toFixed(2)} pp`);
+  return signed(value, (v) => formatValue(unit, v));
+}

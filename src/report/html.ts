@@ -1,5 +1,27 @@
 import { BenchResults } from '../results/schema';
-import { RESOURCES_NOTE, TTFS_NOTE, Table, environmentTable, failureLines, headline, resourcesTable, settingsTable, subtitle, title, ttfsTable } from './content';
+import {
+  MILESTONES_NOTE,
+  RESOURCES_NOTE,
+  SERVER_MILESTONES_NOTE,
+  TTFS_NOTE,
+  Table,
+  environmentTable,
+  failureLines,
+  headline,
+  healthGatesTable,
+  milestonesTable,
+  objectMilestonesTable,
+  phasesTable,
+  profilesTable,
+  resourcesTable,
+  serverMilestonesTable,
+  settingsTable,
+  sloLine,
+  sloTable,
+  subtitle,
+  title,
+  ttfsTable,
+} from './content';
 import { ResourcePanel, plotSpecs, renderSvg } from './plots';
 import { Summary, summarize } from './summary';
 
@@ -14,7 +36,9 @@ h1 { font-size: 1.6em; margin: 0 0 4px; }
 h2 { font-size: 1.25em; margin: 32px 0 10px; border-bottom: 1px solid #e3e3e3; padding-bottom: 4px; }
 .subtitle { color: #555; margin: 0 0 16px; }
 .banner { padding: 10px 14px; border-radius: 4px; margin: 12px 0; }
-.banner.invalid { background: #fdecea; border: 1px solid #f5c2bd; color: #8a1c12; }
+.banner.invalid { background: #fdecea; border: 2px solid #d93025; color: #8a1c12; font-size: 1.1em; }
+.banner.invalid ul { margin: 6px 0 0; }
+.banner.slo-failed { background: #fdecea; border: 1px solid #f5c2bd; color: #8a1c12; }
 .banner.valid { background: #edf7ed; border: 1px solid #c3e6c3; color: #1e4620; }
 .banner.note { background: #fff8e1; border: 1px solid #ffe08a; color: #5c4400; }
 ul.headline { padding-left: 20px; font-size: 1.05em; }
@@ -75,15 +99,27 @@ export async function renderHtml(results: BenchResults, summary: Summary = summa
   out.push(
     summary.validity.valid
       ? '<div class="banner valid" id="validity">Valid run: routes, times and resource samples are all present.</div>'
-      : `<div class="banner invalid" id="validity"><strong>Invalid run.</strong> ${summary.validity.reasons.map(escapeHtml).join('; ')}.</div>`,
+      : `<div class="banner invalid" id="validity"><strong>INVALID RUN: do not use its numbers.</strong> Why:<ul>${summary.validity.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></div>`,
   );
+  const slo = sloLine(summary);
+  if (slo) out.push(`<div class="banner ${summary.slo.every((g) => g.passed) ? 'valid' : 'slo-failed'}" id="slo-line"><strong>SLO.</strong> ${escapeHtml(slo)}</div>`);
   for (const warning of summary.warnings) out.push(`<div class="banner note"><strong>Note.</strong> ${escapeHtml(warning)}</div>`);
 
   out.push('<section id="headline"><h2>Headline</h2><ul class="headline">');
   for (const item of headline(results, summary)) out.push(`<li><strong>${escapeHtml(item.label)}:</strong> ${escapeHtml(item.text)}</li>`);
   out.push('</ul></section>');
 
+  const gates = sloTable(summary);
+  if (gates) out.push('<section id="slo"><h2>SLO gates</h2>', table(gates), '</section>');
+
   out.push('<section id="settings"><h2>Settings</h2>', table(settingsTable(results, summary)), '</section>');
+
+  out.push('<section id="milestones"><h2>Milestones</h2>', table(milestonesTable(summary)), `<p class="note">${escapeHtml(MILESTONES_NOTE)}</p>`);
+  const server = serverMilestonesTable(summary);
+  if (server) out.push('<h3>Server-side view</h3>', table(server), `<p class="note">${escapeHtml(SERVER_MILESTONES_NOTE)}</p>`);
+  const objects = objectMilestonesTable(summary);
+  if (objects) out.push('<h3>Milestones of other objects</h3>', table(objects));
+  out.push('</section>');
 
   out.push('<section id="ttfs"><h2>Time to first success</h2>');
   if (specs.ttfs) {
@@ -98,7 +134,15 @@ export async function renderHtml(results: BenchResults, summary: Summary = summa
   out.push('<section id="cpu"><h2>CPU over time</h2>', panelNote('CPU in millicores, averaged between samples,'), await panelsHtml(specs.cpu, 'cpu'), '</section>');
   out.push('<section id="memory"><h2>Memory over time</h2>', panelNote('Memory in MiB (working set or resident set; the axis starts near the lowest value, not at 0)'), await panelsHtml(specs.memory, 'memory'), '</section>');
 
+  out.push('<section id="phases"><h2>Phases</h2>', table(phasesTable(summary)));
+  const health = healthGatesTable(results);
+  if (health) out.push('<h3>Health gates between steps</h3>', table(health));
+  out.push('</section>');
+
   out.push('<section id="resources"><h2>Resources</h2>', table(resourcesTable(summary)), `<p class="note">${escapeHtml(RESOURCES_NOTE)}</p>`, '</section>');
+
+  const profiles = profilesTable(results, summary);
+  if (profiles) out.push('<section id="profiles"><h2>Profiles</h2>', table(profiles), '<p class="note">Paths are relative to results.json; open them with go tool pprof.</p>', '</section>');
 
   const failures = failureLines(summary);
   out.push(`<section id="failures"><h2>Failures (${summary.failures.length})</h2>`);

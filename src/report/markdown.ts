@@ -1,5 +1,27 @@
 import { BenchResults } from '../results/schema';
-import { RESOURCES_NOTE, TTFS_NOTE, Table, environmentTable, failureLines, headline, resourcesTable, settingsTable, subtitle, title, ttfsTable } from './content';
+import {
+  MILESTONES_NOTE,
+  RESOURCES_NOTE,
+  SERVER_MILESTONES_NOTE,
+  TTFS_NOTE,
+  Table,
+  environmentTable,
+  failureLines,
+  headline,
+  healthGatesTable,
+  milestonesTable,
+  objectMilestonesTable,
+  phasesTable,
+  profilesTable,
+  resourcesTable,
+  serverMilestonesTable,
+  settingsTable,
+  sloLine,
+  sloTable,
+  subtitle,
+  title,
+  ttfsTable,
+} from './content';
 import { Summary, summarize } from './summary';
 
 /** One line of Markdown-safe text: no accidental emphasis, code, links or HTML from run data. */
@@ -27,19 +49,37 @@ export function renderMarkdown(results: BenchResults, summary: Summary = summari
   const out: string[] = [];
   out.push(`# ${prose(title(summary))}`, '', prose(subtitle(results, summary)), '');
   if (!summary.validity.valid) {
-    out.push(`> **Invalid run.** ${summary.validity.reasons.map(prose).join('; ')}.`, '');
+    out.push('> **INVALID RUN: do not use its numbers.** Why:', ...summary.validity.reasons.map((r) => `> - ${prose(r)}`), '');
   }
+  const slo = sloLine(summary);
+  if (slo) out.push(`> **SLO.** ${prose(slo)}`, '');
   for (const warning of summary.warnings) out.push(`> **Note.** ${prose(warning)}`, '');
 
   out.push('## Headline', '');
   for (const item of headline(results, summary)) out.push(`- **${item.label}:** ${prose(item.text)}`);
   out.push('');
 
+  const gates = sloTable(summary);
+  if (gates) out.push('## SLO gates', '', table(gates), '');
+
   out.push('## Settings', '', table(settingsTable(results, summary)), '');
+
+  out.push('## Milestones', '', table(milestonesTable(summary)), '', MILESTONES_NOTE, '');
+  const server = serverMilestonesTable(summary);
+  if (server) out.push('### Server-side view', '', table(server), '', SERVER_MILESTONES_NOTE, '');
+  const objects = objectMilestonesTable(summary);
+  if (objects) out.push('### Milestones of other objects', '', table(objects), '');
 
   out.push('## Time to first success', '', table(ttfsTable(summary)), '', TTFS_NOTE, '');
 
+  out.push('## Phases', '', table(phasesTable(summary)), '');
+  const health = healthGatesTable(results);
+  if (health) out.push('### Health gates between steps', '', table(health), '');
+
   out.push('## Resources', '', table(resourcesTable(summary)), '', RESOURCES_NOTE, '');
+
+  const profiles = profilesTable(results, summary);
+  if (profiles) out.push('## Profiles', '', table(profiles), '', 'Paths are relative to results.json; open them with `go tool pprof`.', '');
 
   const failures = failureLines(summary);
   out.push(`## Failures (${summary.failures.length})`, '');

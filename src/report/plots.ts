@@ -194,7 +194,7 @@ export function plotSpecs(results: BenchResults, summary: Summary): PlotSpecs {
   const ttfs = ttfsSpec(results, summary);
   const origin = summary.originMs;
   const routes = routeSeries(results.samples, origin);
-  const phases = [...results.phases].sort((a, b) => a.startMs - b.startMs).map((p, i) => ({ s: (p.startMs - origin) / 1000, phase: p.phase, y: (i % 2) * 12 })); // staggered labels (pixels from the top)
+  const phases = [...results.phases].sort((a, b) => a.startMs - b.startMs).map((p, i) => ({ s: (p.startMs - origin) / 1000, phase: `${p.phase}${p.step !== undefined ? ` ${p.step}` : ''}${p.cycle !== undefined ? ` #${p.cycle}` : ''}`, y: (i % 2) * 12 })); // staggered labels (pixels from the top)
   const times = [...results.samples.map((s) => (s.t - origin) / 1000), ...results.phases.flatMap((p) => [(p.startMs - origin) / 1000, (p.endMs - origin) / 1000])];
   const xDomain: [number, number] = times.length > 0 ? [Math.min(0, ...times), Math.max(...times)] : [0, 1];
 

@@ -1,29 +1,19 @@
 import { BenchResults, Component, Failure, MilestoneRecord, Phase, Sample } from '../results/schema';
-import { Distribution, LinearFit, distribution, linearRegression, mean } from './stats';
+import { COMPONENT_LABELS, COMPONENT_ORDER, PRIMARY_COMPONENTS } from './components';
+import { MilestoneLatency, MilestoneTable, ObjectMilestone, milestoneTable, routeOf } from './milestones';
+import { GateResult, evaluateSlo } from './slo';
+import { Distribution, LinearFit, linearRegression, mean } from './stats';
+import { Validity, assessValidity } from './validity';
 
-/** The components an operator asks about first; always listed (as "not measured" when absent). */
-export const PRIMARY_COMPONENTS: readonly Component[] = ['envoy-gateway', 'ai-gateway-controller', 'envoy-proxy'];
-
-export const COMPONENT_LABELS: Readonly<Record<Component, string>> = {
-  'envoy-gateway': 'Envoy Gateway controller',
-  'ai-gateway-controller': 'AI Gateway controller',
-  'envoy-proxy': 'Envoy proxy',
-  'kube-apiserver': 'kube-apiserver',
-  etcd: 'etcd',
-  'mock-provider': 'mock provider',
-  runner: 'benchmark runner',
-};
-
-const COMPONENT_ORDER: readonly Component[] = [...PRIMARY_COMPONENTS, 'kube-apiserver', 'etcd', 'mock-provider', 'runner'];
+export { COMPONENT_LABELS, PRIMARY_COMPONENTS } from './components';
+export type { Validity } from './validity';
 
 /** Phases whose samples the memory-per-route regression uses. */
 export const REGRESSION_PHASES: readonly Phase[] = ['provision', 'validate'];
 
-/** A run is invalid when more than this share of the intended routes never reached first success. */
-export const MAX_NOT_READY_RATIO = 0.05;
-
 export type RouteStatus = 'ready' | 'timed-out' | 'failed' | 'pending';
 
+/** A route's first life (incarnation 1); later lives after churn are in the milestone latencies. */
 export interface RouteOutcome {
   /** `AIGatewayRoute/namespace/name`. */
   readonly object: string;
@@ -95,10 +85,18 @@ export interface ComponentSummary {
   readonly memoryPerRouteMissing?: string;
 }
 
-export interface Validity {
-  readonly valid: boolean;
-  /** Why the run is invalid (empty when valid). */
-  readonly reasons: readonly string[];
+/** One phase record with what happened in it. */
+export interface PhaseSummary {
+  readonly phase: Phase;
+  readonly step?: number;
+  readonly cycle?: number;
+  /** ms since the run's origin. */
+  readonly startMs: number;
+  readonly durationMs: number;
+  /** Resource samples taken in it (all components). */
+  readonly samples: number;
+  /** Live routes at its last sample; absent without samples. */
+  readonly liveRoutesAtEnd?: number;
 }
 
 export interface Summary {
@@ -113,8 +111,17 @@ export interface Summary {
   readonly routes: RouteCounts;
   /** Every route known from milestones or failures, by index. */
   readonly outcomes: readonly RouteOutcome[];
-  /** Time to first success over the ready routes (timed-out routes have none); absent when none was ready. */
+  /** Time to first success over every route life that had one (timed-out routes have none); absent when none. */
   readonly ttfs?: Distribution;
+  /** Per milestone: latency from the route's `created` (client and server clocks), reached and missed route lives. */
+  readonly milestones: readonly MilestoneLatency[];
+  /** The route-scoped milestones the run was meant to time (see MilestoneTable.declared). */
+  readonly declaredMilestones: readonly string[];
+  /** Scenario milestones on objects not tied to a route, with their first records. */
+  readonly objectMilestones: readonly ObjectMilestone[];
+  readonly phases: readonly PhaseSummary[];
+  /** The scenario's SLO gates checked against this run (empty without gates). */
+  readonly slo: readonly GateResult[];
   /** Last first success − first create: when the whole set was ready (only meaningful when all were). */
   readonly allReadyAfterMs?: number;
   /** PRIMARY_COMPONENTS first, then other sampled components. */
@@ -127,15 +134,14 @@ export interface Summary {
   readonly warnings: readonly string[];
 }
 
-const kindOf = (object: string): string => object.split('/')[0];
-
-/** True for milestone objects that are routes: kind AIGatewayRoute, or probed (first success / timed out). */
+/** Routes named by route milestones (their own or, for other kinds, their `route`) or by failures. */
 function routeObjects(milestones: readonly MilestoneRecord[], failures: readonly Failure[]): Set<string> {
   const routes = new Set<string>();
   for (const m of milestones) {
-    if (kindOf(m.object) === 'AIGatewayRoute' || m.milestone === 'firstSuccess' || m.milestone === 'timedOut') routes.add(m.object);
+    const route = routeOf(m);
+    if (route !== undefined) routes.add(route);
   }
-  for (const f of failures) if (f.object && kindOf(f.object) === 'AIGatewayRoute') routes.add(f.object);
+  for (const f of failures) if (f.object && f.object.startsWith('AIGatewayRoute/')) routes.add(f.object);
   return routes;
 }
 
@@ -143,7 +149,7 @@ function routeOutcomes(results: BenchResults): RouteOutcome[] {
   const routes = routeObjects(results.milestones, results.failures);
   const first = new Map<string, Map<string, MilestoneRecord>>();
   for (const m of results.milestones) {
-    if (!routes.has(m.object)) continue;
+    if (!routes.has(m.object) || (m.incarnation ?? 1) !== 1) continue;
     let byMilestone = first.get(m.object);
     if (!byMilestone) first.set(m.object, (byMilestone = new Map()));
     const seen = byMilestone.get(m.milestone);
@@ -251,16 +257,30 @@ function originOf(results: BenchResults): number {
   return Number.isFinite(firstSample) ? firstSample : 0;
 }
 
+function phaseSummaries(results: BenchResults, originMs: number): PhaseSummary[] {
+  return [...results.phases]
+    .sort((a, b) => a.startMs - b.startMs)
+    .map((p) => {
+      const inside = results.samples.filter((s) => s.phase === p.phase && s.t >= p.startMs && s.t <= p.endMs).sort((a, b) => a.t - b.t);
+      return {
+        phase: p.phase,
+        ...(p.step !== undefined && { step: p.step }),
+        ...(p.cycle !== undefined && { cycle: p.cycle }),
+        startMs: p.startMs - originMs,
+        durationMs: p.endMs - p.startMs,
+        samples: inside.length,
+        ...(inside.length > 0 && { liveRoutesAtEnd: inside[inside.length - 1].liveObjects }),
+      };
+    });
+}
+
 /** Everything the report says, computed from results.json alone. Absent measurements stay absent. */
-export function summarize(results: BenchResults): Summary {
+export function summarize(results: BenchResults, table: MilestoneTable = milestoneTable(results)): Summary {
   const outcomes = routeOutcomes(results);
   const count = (status: RouteStatus) => outcomes.filter((o) => o.status === status).length;
   const created = outcomes.filter((o) => o.createdMs !== undefined).length;
-  // Older results lack settings.warmUpRoutes: then a warm-up phase without a record of route 1 means one.
-  const warmUpRoutes =
-    results.settings.warmUpRoutes ??
-    (results.phases.some((p) => p.phase === 'warm-up') && !outcomes.some((o) => /(^|\/)route-0*1$/.test(o.object)) && results.settings.routes > 0 ? 1 : 0);
-  const expected = results.settings.routes - warmUpRoutes;
+  const warmUpRoutes = table.warmUpRoutes;
+  const expected = table.expectedRoutes;
   const ready = count('ready');
   const routes: RouteCounts = {
     expected,
@@ -273,8 +293,7 @@ export function summarize(results: BenchResults): Summary {
     notCreated: Math.max(0, expected - outcomes.length),
     readyRatio: expected > 0 ? ready / expected : 0,
   };
-  const ttfsValues = outcomes.flatMap((o) => (o.ttfsMs === undefined ? [] : [o.ttfsMs]));
-  const ttfs = distribution(ttfsValues);
+  const ttfs = table.latencies.find((l) => l.milestone === 'firstSuccess')?.client;
   const createdTimes = outcomes.flatMap((o) => (o.createdMs === undefined ? [] : [o.createdMs]));
   const successTimes = outcomes.flatMap((o) => (o.firstSuccessMs === undefined ? [] : [o.firstSuccessMs]));
   const allReadyAfterMs = createdTimes.length > 0 && successTimes.length > 0 ? Math.max(...successTimes) - Math.min(...createdTimes) : undefined;
@@ -297,19 +316,14 @@ export function summarize(results: BenchResults): Summary {
   }
   if (!ttfs) addNotMeasured('time to first success: no route reached first success');
 
-  const reasons: string[] = [];
+  for (const l of table.latencies) if (!l.client && table.declared.includes(l.milestone)) addNotMeasured(`milestone ${l.milestone}: no route reached it`);
+
   const warnings: string[] = [];
-  if (results.samples.length === 0) reasons.push('no resource samples were recorded');
-  if (outcomes.length === 0) reasons.push('no route milestones were recorded');
-  const notReady = expected - ready;
-  if (expected > 0 && notReady / expected > MAX_NOT_READY_RATIO) {
-    reasons.push(`${notReady} of ${expected} routes (${((notReady / expected) * 100).toFixed(1)} %) never reached first success; at most ${MAX_NOT_READY_RATIO * 100} % allowed`);
-  }
-  if (results.run.interrupted) reasons.push('the run was interrupted before it finished');
   if (results.run.mode === 'stand-in') warnings.push('mode stand-in: requests went through the test stand-in gateway, not Envoy; times say nothing about Envoy AI Gateway');
   if (results.run.mode === 'control-plane') warnings.push('mode control-plane: no gateway data plane; time to first success was not measured through Envoy');
-  const negative = ttfsValues.filter((v) => v < 0).length;
+  const negative = table.lives.filter((l) => (l.reached.get('firstSuccess')?.clientTimeMs ?? Infinity) < l.createdMs).length;
   if (negative > 0) warnings.push(`${negative} route(s) have a first success before their create returned (client clock): check the runner`);
+  const originMs = originOf(results);
 
   const started = Date.parse(results.run.startedAt);
   const finished = Date.parse(results.run.finishedAt);
@@ -320,15 +334,20 @@ export function summarize(results: BenchResults): Summary {
     finishedAt: results.run.finishedAt,
     ...(Number.isFinite(started) && Number.isFinite(finished) && { durationMs: finished - started }),
     interrupted: results.run.interrupted,
-    originMs: originOf(results),
+    originMs,
     routes,
     outcomes,
     ...(ttfs && { ttfs }),
+    milestones: table.latencies,
+    declaredMilestones: table.declared,
+    objectMilestones: table.objectMilestones,
+    phases: phaseSummaries(results, originMs),
+    slo: evaluateSlo(results, table),
     ...(allReadyAfterMs !== undefined && { allReadyAfterMs }),
     components,
     failures: results.failures,
     notMeasured,
-    validity: { valid: reasons.length === 0, reasons },
+    validity: assessValidity(results, table),
     warnings,
   };
 }

@@ -50,7 +50,8 @@ describe('aigw-scale report / compare', () => {
     const result = spawn('report', file('run/results.json'));
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toBe(`${file('run/report.md')}\n${file('run/report.html')}\n`);
+    expect(result.stdout).toBe(`${file('run/report.md')}\n${file('run/report.html')}\n${file('run/summary.json')}\n`);
+    expect(JSON.parse(fs.readFileSync(file('run/summary.json'), 'utf8')).milestones[0]).toMatchObject({ milestone: 'firstSuccess', reached: 299, missed: 0 });
     expect(fs.readFileSync(file('run/report.md'), 'utf8')).toContain('# aigw-scale report — run run/results');
     expect(fs.readFileSync(file('run/report.html'), 'utf8')).toContain('<svg');
   });
@@ -58,7 +59,7 @@ describe('aigw-scale report / compare', () => {
   test('report --out DIR --json', async () => {
     const result = await inProcess('report', file('base.json'), '--out', file('out'), '--json');
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ markdown: file('out/report.md'), html: file('out/report.html'), run: 'base', valid: true, invalidBecause: [] });
+    expect(JSON.parse(result.stdout)).toEqual({ markdown: file('out/report.md'), html: file('out/report.html'), summary: file('out/summary.json'), run: 'base', valid: true, invalidBecause: [], slo: [] });
     expect(fs.existsSync(file('out/report.html'))).toBe(true);
   });
 

@@ -1,4 +1,4 @@
-import { compareResults, formatComparison } from '../../src/report/compare';
+import { CompareError, compareResults, formatComparison } from '../../src/report/compare';
 import { DEFAULT_THRESHOLDS, ThresholdError, applyThresholdFlag, thresholdsFromJson } from '../../src/report/thresholds';
 import { KiB, MiB, makeResults } from './make-results';
 
@@ -57,12 +57,21 @@ describe('compareResults, one run per side', () => {
     expect(flagged(c)).toEqual(['TTFS p99']);
   });
 
-  test('fewer ready routes is a regression of the ready ratio', () => {
-    const c = compareResults(run(1), run(2, { timedOut: 20 }));
+  test('invalid runs are excluded; a side left without one is refused; includeInvalid compares them', () => {
+    const invalid = run(2, { timedOut: 20 });
+    expect(() => compareResults(run(1), invalid)).toThrow(CompareError);
+    expect(() => compareResults(run(1), invalid)).toThrow(/^every new run is invalid, nothing to compare: run-2 \(20 of 399 timed route lives \(5\.01 %\) missed .*pass --include-invalid/);
+    const mixed = compareResults(run(1), [invalid, run(3), run(4)], {}, { iterations: 300 });
+    expect(mixed.next.runs).toEqual(['run-3', 'run-4']);
+    expect(mixed.excluded).toEqual({ base: [], next: ['run-2'] });
+    expect(mixed.warnings).toContainEqual(expect.stringMatching(/^new run run-2 is invalid and was excluded: 20 of 399/));
+
+    // fewer ready routes is a regression of the ready ratio, when asked to compare invalid runs
+    const c = compareResults(run(1), invalid, {}, { includeInvalid: true });
     const ratio = c.comparisons.find((m) => m.key === 'readyRatio')!;
     expect(ratio.regression).toBe(true);
     expect(ratio.change).toBeCloseTo(-20 / 399, 10);
-    expect(c.warnings).toEqual([expect.stringContaining('new run run-2 is invalid: 20 of 399 routes')]);
+    expect(c.warnings).toEqual([expect.stringContaining('new run run-2 is invalid (compared anyway, as asked): 20 of 399')]);
   });
 
   test('a component measured on one side only is reported, not compared, never a regression', () => {

@@ -93,7 +93,7 @@ describe('renderHtml', () => {
     const empty = await renderHtml({ ...results, milestones: [], samples: [] });
     expect(empty).toContain('<div class="not-measured" id="plot-ttfs">not measured: no route reached first success or timed out</div>');
     expect(empty).not.toContain('<svg');
-    expect(empty).toContain('<strong>Invalid run.</strong>');
+    expect(empty).toContain('<div class="banner invalid" id="validity"><strong>INVALID RUN: do not use its numbers.</strong> Why:<ul><li>no route was created (no route milestones were recorded)</li><li>no resource samples were recorded</li></ul></div>');
   });
 
   test('run data is escaped', async () => {

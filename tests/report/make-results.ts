@@ -6,6 +6,7 @@
  */
 import { BenchResults, Component, Failure, MilestoneRecord, PhaseRecord, RESULTS_SCHEMA_VERSION, Sample } from '../../src/results/schema';
 import { Rng } from '../../src/report/stats';
+import { Scenario } from '../../src/scenario/types';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
@@ -71,6 +72,41 @@ export interface MakeOptions {
   readonly interrupted?: boolean;
   /** Extra failures appended (e.g. many, to test the "first 20" list). */
   readonly extraFailures?: readonly Failure[];
+  /** Embed this scenario (makeScenario); with one, each ready route also records `ready` (3 × 100 ms after first success). */
+  readonly scenario?: Scenario;
+  /** Status milestones recorded per route life: log-normal latency (σ 0.3) from its create; `missing` lives never reach it. */
+  readonly statusMilestones?: readonly StatusMilestone[];
+  /** After validation, delete and recreate the first `share` of the ready routes, `cycles` times (incarnations 2, 3, …). */
+  readonly churn?: { readonly cycles: number; readonly share: number };
+}
+
+export interface StatusMilestone {
+  readonly name: string;
+  /** AIGatewayRoute (recorded on the route) or HTTPRoute (recorded on its HTTPRoute, with `route`). */
+  readonly kind: 'AIGatewayRoute' | 'HTTPRoute';
+  readonly medianMs: number;
+  /** Route lives (counted from the first timed route) that never reach it. @default 0 */
+  readonly missing?: number;
+}
+
+/** A complete scenario with the documented defaults; `overrides` replaces top-level fields. */
+export function makeScenario(overrides: Partial<Scenario> = {}): Scenario {
+  return {
+    apiVersion: 'aigw-scale/v1',
+    kind: 'Scenario',
+    name: 'synthetic',
+    fixture: { routes: 500, backends: 10, headerMutations: 0, namespace: 'bench', mockProvider: false },
+    gateway: { mode: 'cluster', grpcMaxMessageBytes: 25 * MiB, allowMissingControllers: false },
+    load: { concurrency: 16, shape: { type: 'batches', batchSize: 50, intervalMs: 1000 } },
+    probe: { requestIntervalMs: 100, perRouteTimeoutMs: 60_000, concurrency: 512, consecutiveSuccesses: 3 },
+    milestones: [],
+    sampling: { intervalMs: 1000 },
+    slo: [],
+    validity: { maxMissingShare: 0.05, requireSamples: [], maxSampleGapIntervals: 5 },
+    repeat: 1,
+    profiles: { enabled: false, cpuSeconds: 10 },
+    ...overrides,
+  };
 }
 
 export interface Made {
@@ -121,6 +157,21 @@ export function makeResults(options: MakeOptions = {}): Made {
     options.failedCreates ?? 0,
   );
 
+  const serverTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
+  /** firstSuccess (and ready, with a scenario) plus the status milestones of one route life. */
+  const lifeMilestones = (i: number, incarnation: number, created: number, ttfs: number, position: number): MilestoneRecord[] => {
+    const life = incarnation === 1 ? {} : { incarnation };
+    const out: MilestoneRecord[] = [{ object: routeObject(i), milestone: 'firstSuccess', clientTimeMs: created + ttfs, attempts: Math.ceil(ttfs / 100), ...life }];
+    if (options.scenario) out.push({ object: routeObject(i), milestone: 'ready', clientTimeMs: created + ttfs + 300, attempts: Math.ceil(ttfs / 100) + 3, ...life });
+    for (const m of options.statusMilestones ?? []) {
+      if (incarnation === 1 && position < (m.missing ?? 0)) continue;
+      const at = created + m.medianMs * Math.exp(0.3 * rng.normal()) * factor;
+      const object = m.kind === 'HTTPRoute' ? `HTTPRoute/bench/route-${String(i).padStart(6, '0')}` : routeObject(i);
+      out.push({ object, milestone: m.name, clientTimeMs: at, serverTime: serverTime(at), ...life, ...(m.kind === 'HTTPRoute' && { route: routeObject(i) }) });
+    }
+    return out;
+  };
+
   const createdTimes: number[] = []; // for liveObjects
   let lastOutcome = provisionStart;
   timed.forEach((i, k) => {
@@ -131,7 +182,7 @@ export function makeResults(options: MakeOptions = {}): Made {
       failures.push({ phase: 'provision', object: routeObject(i), message: 'HTTP 422: AIGatewayRoute.aigateway.envoyproxy.io "x" is invalid' });
       return;
     }
-    milestones.push({ object: routeObject(i), milestone: 'created', clientTimeMs: created, serverTime: new Date(Math.floor(created / 1000) * 1000).toISOString() });
+    milestones.push({ object: routeObject(i), milestone: 'created', clientTimeMs: created, serverTime: serverTime(created) });
     createdTimes.push(created);
     if (timedOut.has(i)) {
       milestones.push({ object: routeObject(i), milestone: 'timedOut', clientTimeMs: created + timeoutMs, attempts: Math.round(timeoutMs / 100) });
@@ -141,25 +192,47 @@ export function makeResults(options: MakeOptions = {}): Made {
     }
     const ttfs = median * Math.exp(sigma * z) * factor;
     ttfsMs.push(ttfs);
-    milestones.push({ object: routeObject(i), milestone: 'firstSuccess', clientTimeMs: created + ttfs, attempts: Math.ceil(ttfs / 100) });
+    milestones.push(...lifeMilestones(i, 1, created, ttfs, k));
     lastOutcome = Math.max(lastOutcome, created + ttfs);
   });
   const provisionEnd = Math.max(provisionStart + 1, ...createdTimes) + 50;
   phases.push({ phase: 'provision', startMs: provisionStart, endMs: provisionEnd });
   const validateEnd = Math.max(provisionEnd, lastOutcome) + 100;
   phases.push({ phase: 'validate', startMs: provisionEnd, endMs: validateEnd });
-  const cleanupEnd = validateEnd + 5000;
-  phases.push({ phase: 'cleanup', startMs: validateEnd, endMs: cleanupEnd });
-  const deletedAt = validateEnd + 2000;
+  // churn: each cycle deletes the first `share` of the ready routes, recreates them 1 s later, waits for them
+  let churnEnd = validateEnd;
+  const readyRoutes = timed.filter((i) => !timedOut.has(i) && !failedCreates.has(i));
+  const churned = readyRoutes.slice(0, Math.round((options.churn?.share ?? 0) * readyRoutes.length));
+  const churnGaps: [number, number][] = []; // [deletedAt, recreatedAt): these routes are not live
+  for (let cycle = 1; cycle <= (options.churn?.cycles ?? 0); cycle++) {
+    const start = churnEnd;
+    const deletedAt = start + 500;
+    const recreatedAt = deletedAt + 1000;
+    let end = recreatedAt;
+    churned.forEach((i, position) => {
+      milestones.push({ object: routeObject(i), milestone: 'deleted', clientTimeMs: deletedAt, incarnation: cycle });
+      milestones.push({ object: routeObject(i), milestone: 'created', clientTimeMs: recreatedAt, serverTime: serverTime(recreatedAt), incarnation: cycle + 1 });
+      const ttfs = median * Math.exp(sigma * rng.normal()) * factor;
+      milestones.push(...lifeMilestones(i, cycle + 1, recreatedAt, ttfs, position));
+      end = Math.max(end, recreatedAt + ttfs + 400);
+    });
+    churnGaps.push([deletedAt, recreatedAt]);
+    phases.push({ phase: 'churn', startMs: start, endMs: end, cycle });
+    churnEnd = end;
+  }
+  const cleanupEnd = churnEnd + 5000;
+  phases.push({ phase: 'cleanup', startMs: churnEnd, endMs: cleanupEnd });
+  const deletedAt = churnEnd + 2000;
 
   createdTimes.sort((a, b) => a - b);
   const liveAt = (time: number): number => {
     if (time >= deletedAt) return 0;
     let n = warmUp && time >= warmUpCreatedAt ? 1 : 0;
     for (const c of createdTimes) if (c <= time) n++;
+    for (const [from, to] of churnGaps) if (time >= from && time < to) n -= churned.length;
     return n;
   };
-  const phaseAt = (time: number) => [...phases].reverse().find((p) => p.startMs <= time)?.phase ?? 'preflight';
+  const phaseAt = (time: number) => [...phases].sort((a, b) => b.startMs - a.startMs).find((p) => p.startMs <= time) ?? phases[0];
 
   const samples: Sample[] = [];
   const memoryPerRoute: Partial<Record<Component, number>> = {};
@@ -176,7 +249,8 @@ export function makeResults(options: MakeOptions = {}): Made {
         ...(!withoutCpu.has(component) && { cpuMillicores: cpu }),
         memoryBytes: Math.round(memory),
         liveObjects: live,
-        phase: phaseAt(time),
+        phase: phaseAt(time).phase,
+        ...(phaseAt(time).cycle !== undefined && { cycle: phaseAt(time).cycle }),
       });
     }
   }
@@ -209,6 +283,7 @@ export function makeResults(options: MakeOptions = {}): Made {
     milestones,
     samples,
     failures: [...failures, ...(options.extraFailures ?? [])],
+    ...(options.scenario && { scenario: options.scenario }),
     notMeasured: components.includes('envoy-proxy') ? [] : ['envoy-proxy: no CPU or memory samples (no pods found, or no metrics source)'],
   };
   return { results, ttfsMs, memoryPerRoute };

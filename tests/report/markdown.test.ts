@@ -58,6 +58,8 @@ describe('renderMarkdown', () => {
 
   test('an invalid run says so at the top', () => {
     const out = renderMarkdown(makeResults({ routes: 41, timedOut: 10 }).results);
-    expect(out).toContain('> **Invalid run.** 10 of 40 routes (25.0 %) never reached first success; at most 5 % allowed.');
+    const lines = out.split('\n');
+    expect(lines[4]).toBe('> **INVALID RUN: do not use its numbers.** Why:');
+    expect(lines[5]).toBe('> - 10 of 40 timed route lives (25.00 %) missed a declared milestone (created but never reached: firstSuccess 10); at most 5.00 % allowed');
   });
 });

@@ -24,19 +24,26 @@ export function readResultsFile(file: string): BenchResults {
 
 export function reportCommand(): Command {
   return new Command('report')
-    .description('render report.md and report.html (inline SVG plots, no external resources) from a results.json')
+    .description('render report.md, report.html (inline SVG plots, no external resources) and summary.json from a results.json')
     .argument('<results>', 'the results.json of a run')
     .option('--out <dir>', 'write the reports into this directory instead of beside the results file')
-    .option('--json', 'print the written paths and the run validity as JSON', false)
+    .option('--json', 'print the written paths, the run validity and the SLO gates as JSON', false)
     .action(async (file: string, options: { out?: string; json: boolean }) => {
       const results = readResultsFile(file);
       const summary = summarize(results);
       const written = await writeReports(results, options.out ?? path.dirname(file), summary);
       const { validity } = summary;
+      const failedGates = summary.slo.filter((g) => !g.passed);
       printResult(
         options.json,
-        { markdown: written.markdown, html: written.html, run: results.run.id, valid: validity.valid, invalidBecause: validity.reasons },
-        [written.markdown, written.html, ...(validity.valid ? [] : [`note: run ${results.run.id} is invalid: ${validity.reasons.join('; ')}`])].join('\n'),
+        { markdown: written.markdown, html: written.html, summary: written.summary, run: results.run.id, valid: validity.valid, invalidBecause: validity.reasons, slo: summary.slo },
+        [
+          written.markdown,
+          written.html,
+          written.summary,
+          ...(validity.valid ? [] : [`note: run ${results.run.id} is invalid: ${validity.reasons.join('; ')}`]),
+          ...failedGates.map((g) => `note: SLO gate failed: ${g.message}`),
+        ].join('\n'),
       );
     });
 }

@@ -1,0 +1,18 @@
+/** The sampled components, their labels and the order reports list them in. */
+import { Component } from '../results/schema';
+
+/** The components an operator asks about first; always listed (as "not measured" when absent). */
+export const PRIMARY_COMPONENTS: readonly Component[] = ['envoy-gateway', 'ai-gateway-controller', 'envoy-proxy'];
+
+export const COMPONENT_LABELS: Readonly<Record<Component, string>> = {
+  'envoy-gateway': 'Envoy Gateway controller',
+  'ai-gateway-controller': 'AI Gateway controller',
+  'envoy-proxy': 'Envoy proxy',
+  'kube-apiserver': 'kube-apiserver',
+  etcd: 'etcd',
+  'mock-provider': 'mock provider',
+  runner: 'benchmark runner',
+};
+
+/** Every component, in report order. */
+export const COMPONENT_ORDER: readonly Component[] = [...PRIMARY_COMPONENTS, 'kube-apiserver', 'etcd', 'mock-provider', 'runner'];
