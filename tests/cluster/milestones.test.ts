@@ -1,6 +1,7 @@
 import { nowMs } from '../../src/bench/clock';
 import { MilestoneSpecError, MilestoneWatcher, ObservedMilestone } from '../../src/bench/milestone-watcher';
 import { Cluster } from '../../src/kube/cluster';
+import { Watch, WatchEventType } from '../../src/kube/watch';
 import type { MilestoneSpec } from '../../src/scenario/types';
 import { synthFixture } from '../support/fixture';
 import { connect, ensureCrds } from './support';
@@ -228,13 +229,45 @@ describe('MilestoneWatcher against a real kube-apiserver', () => {
     expect(requests.filter((r) => /\/aigatewayroutes\/route-/.test(r.path))).toEqual([]);
   });
 
+  test('a resourceVersion the server no longer has (410 Gone) leads to a relist: known objects come back as MODIFIED, milestones are not repeated', async () => {
+    const ns = await namespace('milestones-relist');
+    await createRoutes(ns, 3);
+    await writeRouteStatus(ns, routeName(1), [condition('Accepted', 'True')]);
+    const events: { type: WatchEventType; name: string }[] = [];
+    const watch = await Watch.start(cluster, { collectionPath: routesPath(ns), timeoutSeconds: 1, onEvent: (type, object) => events.push({ type, name: object.metadata.name }) });
+    const { watcher, seen } = await startWatcher(ns, [routeAccepted], { watchTimeoutSeconds: 1 });
+    const watcherWatch = (watcher as unknown as { watches: { watch: Watch }[] }).watches[0].watch;
+    try {
+      expect(events).toEqual([1, 2, 3].map((i) => ({ type: 'ADDED', name: routeName(i) })));
+      expect(seen.map((m) => m.name)).toEqual([routeName(1)]);
+      // Compaction cannot be forced quickly on a live apiserver: age the watches' position out by hand instead.
+      // Their next resume asks for resourceVersion 1, which the server answers with 410 Gone.
+      for (const aged of [watch, watcherWatch]) (aged as unknown as { resourceVersion: string }).resourceVersion = '1';
+      await until('both relisted', 10_000, () => watch.stats.relists >= 1 && watcherWatch.stats.relists >= 1);
+      expect(events.slice(3)).toEqual([1, 2, 3].map((i) => ({ type: 'MODIFIED', name: routeName(i) })));
+      await writeRouteStatus(ns, routeName(2), [condition('Accepted', 'True')]);
+      await until('the write after the relist', 10_000, () => events.length >= 7 && seen.length >= 2);
+      await sleep(QUIET_MS);
+      expect(events.slice(6)).toEqual([{ type: 'MODIFIED', name: routeName(2) }]);
+      expect(seen.map((m) => m.name)).toEqual([routeName(1), routeName(2)]);
+      expect(watch.errors).toEqual([]);
+      expect(watcher.errors).toEqual([]);
+    } finally {
+      await watch.stop();
+    }
+  });
+
   test('an unknown kind or apiVersion is refused with what to fix, and no watch starts', async () => {
     const own = await connect();
     extraClusters.push(own);
+    const streams = jest.spyOn(own, 'openStream');
     const start = (spec: MilestoneSpec) => MilestoneWatcher.start(own, { namespace: 'default', specs: [spec], onMilestone: () => undefined });
     await expect(start({ ...routeAccepted, kind: 'AIGatewayRoutes' })).rejects.toThrow(MilestoneSpecError);
     await expect(start({ ...routeAccepted, kind: 'AIGatewayRoutes' })).rejects.toThrow(/milestone "routeAccepted": the cluster serves no kind AIGatewayRoutes; install its CRDs, or check the spelling/);
     await expect(start({ ...routeAccepted, apiVersion: 'aigateway.envoyproxy.io/v9' })).rejects.toThrow(/milestone "routeAccepted": the cluster does not serve AIGatewayRoute \(aigateway.envoyproxy.io\/v9\)/);
     await expect(start({ name: 'empty', kind: 'HTTPRoute' })).rejects.toThrow(/neither a condition nor a path/);
+    // A good spec next to a bad one: refused before any watch opens.
+    await expect(MilestoneWatcher.start(own, { namespace: 'default', specs: [routeAccepted, { ...parentsAccepted, kind: 'HTTPRoutes' }], onMilestone: () => undefined })).rejects.toThrow(/kind HTTPRoutes/);
+    expect(streams).not.toHaveBeenCalled();
   });
 });
