@@ -7,6 +7,7 @@ import { deleteCommand } from './commands/delete';
 import { localCommand } from './commands/local';
 import { planCommand } from './commands/plan';
 import { reportCommand } from './commands/report';
+import { scenarioCommand } from './commands/scenario';
 import { mockCommand } from './commands/mock';
 import { synthCommand } from './commands/synth';
 import { valuesCommand } from './commands/values';
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .description('Scale benchmarks for the Envoy AI Gateway control plane: fixtures, environment, benchmark, report')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [synthCommand(), valuesCommand(), applyCommand(), deleteCommand(), localCommand(), planCommand(), benchCommand(), benchJobCommand(), mockCommand(), reportCommand(), compareCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [synthCommand(), valuesCommand(), applyCommand(), deleteCommand(), localCommand(), planCommand(), benchCommand(), scenarioCommand(), benchJobCommand(), mockCommand(), reportCommand(), compareCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

@@ -1,42 +1,58 @@
 import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_GRPC_MAX_MESSAGE_SIZE, parseGrpcMessageLimit } from '../../../charts/helm-values';
 import { numberOrText } from '../../../charts/fixture-env';
+import { FixtureSpec } from '../../../charts/fixture-spec';
 import { Cluster } from '../../kube/cluster';
 import { readState } from '../../local/control-plane';
-import { Provisioning, runBenchmark } from '../../bench/runner';
+import { runScenario } from '../../bench/runner';
 import { KubeletSummarySampler, MetricsApiSampler, ProcessSampler, Sampler } from '../../bench/samplers';
-import { writeReports } from '../../report';
+import { assessValidity, evaluateSlo, milestoneTable, renderJUnit, writeRepeatReports, writeReports } from '../../report';
+import { BenchResults } from '../../results/schema';
+import { FLAGS_ONLY_SOURCE, ScenarioFlags, describeOverrides, flagOverrides } from '../../scenario/from-flags';
+import { readScenarioSource, readScenarioText, renderScenarioYaml, resolveScenario } from '../../scenario/parse';
+import { Scenario } from '../../scenario/types';
 import { ClusterOptionValues, addClusterOptions, connectGuarded } from '../cluster-options';
 import { UsageError } from '../errors';
-import { integerFlag } from '../flags';
 import { interruptOnSigint } from '../interrupt';
 import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFromOptions, fixtureSpecFromOptions } from '../fixture-options';
 import { printResult } from '../output';
 import { Progress } from '../progress';
+import { asUsageError } from './scenario';
 
-interface BenchCliOptions extends ClusterOptionValues, FixtureOptionValues {
-  gatewayUrl?: string;
-  portForward: boolean;
-  out: string;
-  batchSize?: number;
-  batchInterval: number;
-  perRouteTimeout: number;
-  requestInterval: number;
-  sampleInterval: number;
-  probeConcurrency: number;
-  applyConcurrency: number;
-  scaleDownSteps?: number;
+interface BenchCliOptions extends ClusterOptionValues, Omit<FixtureOptionValues, 'routes' | 'backends' | 'headerMutation'>, Omit<ScenarioFlags, keyof FixtureOptionValues> {
+  routes?: number;
+  backends: number;
+  headerMutation: number;
+  scenario?: string;
+  out?: string;
   keep: boolean;
-  allowMissingControllers: boolean;
   force: boolean;
-  grpcMaxMessageSize: string;
-  standIn: boolean;
+  junit?: string;
+  dryRun: boolean;
   json: boolean;
 }
 
+/** Exit codes of `bench` (also in --help and the README). */
+export const BENCH_EXIT = { ok: 0, failed: 1, usage: 2, sloFailed: 3, invalid: 4, interrupted: 130 } as const;
+
+const EXIT_HELP = `
+Exit codes:
+  0    every run valid, every SLO gate passed, no failures
+  1    a run failed (routes not ready in time, errors)
+  2    usage error or invalid scenario (nothing was done)
+  3    an SLO gate failed
+  4    a run is invalid (too many routes missed a milestone, samples missing, interrupted); wins over 3
+  130  interrupted (Ctrl-C)`;
+
 const TOOL_VERSION: string = require('../../../package.json').version;
+
+/** Option keys that map to scenario fields (everything in ScenarioFlags). */
+const SCENARIO_FLAG_KEYS: readonly (keyof ScenarioFlags)[] = [
+  'routes', 'backends', 'headerMutation', 'namespace', 'fixture', 'mockProvider', 'gatewayUrl', 'portForward', 'standIn', 'grpcMaxMessageSize',
+  'allowMissingControllers', 'qps', 'burst', 'applyConcurrency', 'batchSize', 'batchInterval', 'steps', 'hold', 'churnCycles', 'churnShare',
+  'scaleDownSteps', 'requestInterval', 'perRouteTimeout', 'probeConcurrency', 'consecutiveSuccesses', 'sampleInterval', 'milestone', 'slo', 'repeat', 'profiles',
+];
 
 /** Samplers for this cluster: the metrics API when served, else the kubelet summary; plus local processes. */
 async function chooseSamplers(cluster: Cluster): Promise<Sampler[]> {
@@ -50,89 +66,162 @@ async function chooseSamplers(cluster: Cluster): Promise<Sampler[]> {
   return samplers;
 }
 
+const repeatable = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The scenario from --scenario FILE and/or the flags the user typed, and which file fields the flags replaced. */
+function resolveFromCommand(command: Command, options: BenchCliOptions): { scenario: Scenario; overridden: string[] } {
+  const given: ScenarioFlags = {};
+  for (const key of SCENARIO_FLAG_KEYS) if (command.getOptionValueSource(key) === 'cli') (given as Record<string, unknown>)[key] = options[key as keyof BenchCliOptions];
+  if (given.gatewayUrl !== undefined && given.portForward) throw new UsageError('give at most one of --gateway-url URL and --port-forward');
+  if (!options.scenario) {
+    if (given.routes === undefined) throw new UsageError('--routes N is required without --scenario FILE');
+    if (given.gatewayUrl === undefined && !given.portForward) throw new UsageError('give exactly one of --gateway-url URL or --port-forward (or a --scenario FILE)');
+  }
+  return asUsageError(() => {
+    const source = options.scenario ? readScenarioSource(readScenarioText(options.scenario), options.scenario) : FLAGS_ONLY_SOURCE;
+    const overrides = flagOverrides(given, source);
+    return { scenario: resolveScenario(source, overrides), overridden: options.scenario ? describeOverrides(overrides) : [] };
+  });
+}
+
+/** The run's fixture: the scenario's fixture fields plus the fixture flags the scenario does not describe. */
+function fixtureSpec(options: BenchCliOptions, scenario: Scenario, fixtureId: string): FixtureSpec {
+  const { fixture } = scenario;
+  return fixtureSpecFromOptions({ ...options, routes: fixture.routes, backends: fixture.backends, headerMutation: fixture.headerMutations, namespace: fixture.namespace, fixture: fixtureId, mockProvider: fixture.mockProvider });
+}
+
+/** Routes whose current life became ready, of the timed routes. */
+const readyRoutes = (results: BenchResults) => new Set(results.milestones.filter((m) => m.milestone === 'ready').map((m) => m.object)).size;
+
 export function benchCommand(): Command {
   const command = new Command('bench')
-    .description('provision routes, probe each through the gateway until it answers, sample CPU/memory, write results.json and reports')
+    .description('run a benchmark scenario: provision routes in its load shape, time status milestones and data-plane readiness, churn, sample CPU/memory, check SLO gates; write results.json and reports per run')
+    .option('--scenario <file>', 'a scenario file (YAML, see `aigw-scale scenario schema`); flags given as well override the fields they name')
+    .option('--out <dir>', 'directory for results.json and reports (with --repeat K>1: run-<k>/ per run, repeats.md/json)')
+    .option('--dry-run', 'print the resolved scenario as YAML and exit without touching a cluster', false)
+    .option('--junit <file>', 'write a JUnit XML file: one suite per run, a test case per SLO gate and the validity check')
     .option('--gateway-url <url>', 'where the fixture Gateway answers (e.g. http://localhost:8080 with a kind port mapping)')
     .option('--port-forward', 'reach the Gateway through `kubectl port-forward` to its Envoy Service', false)
-    .requiredOption('--out <dir>', 'directory for results.json, report.md and report.html')
-    .addOption(new Option('--batch-size <n>', 'create routes in batches of n (1 = one by one); default: all at once').argParser(numberOrText))
-    .addOption(new Option('--batch-interval <ms>', 'time from one batch start to the next').argParser(numberOrText).default(1000))
-    .addOption(new Option('--per-route-timeout <ms>', 'give up on a route after this long').argParser(numberOrText).default(120_000))
-    .addOption(new Option('--request-interval <ms>', 'time between probes of one route').argParser(numberOrText).default(100))
-    .addOption(new Option('--sample-interval <ms>', 'CPU/memory sampling interval').argParser(numberOrText).default(2000))
-    .addOption(new Option('--probe-concurrency <n>', 'probes in flight').argParser(numberOrText).default(512))
-    .addOption(new Option('--apply-concurrency <n>', 'creates in flight').argParser(numberOrText).default(16))
-    .addOption(new Option('--scale-down-steps <k>', 'after validation, delete routes in k steps while sampling').argParser(numberOrText))
-    .option('--keep', 'keep the fixture after the run', false)
-    .option('--allow-missing-controllers', 'run even when Envoy Gateway / AI Gateway are not installed (their resources are reported as not measured)', false)
-    .option('--force', 'run even when the plan predicts a limit is crossed', false)
-    .option('--grpc-max-message-size <quantity>', 'the extension gRPC limit the cluster was installed with', DEFAULT_GRPC_MAX_MESSAGE_SIZE)
     .option('--stand-in', 'the gateway is the test stand-in, not Envoy (recorded in the results)', false)
-    .option('--json', 'print the summary as JSON', false);
+    .option('--allow-missing-controllers', 'run even when Envoy Gateway / AI Gateway are not installed (their resources are reported as not measured)', false)
+    .option('--grpc-max-message-size <quantity>', 'the extension gRPC limit the cluster was installed with (default 25Mi)')
+    .addOption(new Option('--qps <n>', 'creates/deletes per second, client side (default: unlimited)').argParser(numberOrText))
+    .addOption(new Option('--burst <n>', 'token-bucket size for --qps (default: max(1, qps))').argParser(numberOrText))
+    .addOption(new Option('--apply-concurrency <n>', 'creates in flight (default 16)').argParser(numberOrText))
+    .addOption(new Option('--batch-size <n>', 'create routes in batches of n (1 = one by one); default: all at once').argParser(numberOrText))
+    .addOption(new Option('--batch-interval <duration>', 'time from one batch start to the next, e.g. 1s (default 1s)').argParser(numberOrText))
+    .option('--steps <list>', 'ramp in steps: cumulative live routes, e.g. 100,200,300 (the last = --routes), health gate between steps')
+    .addOption(new Option('--hold <duration>', 'with --steps: hold each step this long, sampling, e.g. 30s').argParser(numberOrText))
+    .addOption(new Option('--churn-cycles <n>', 'after full scale, delete and recreate a share of the routes n times').argParser(numberOrText))
+    .addOption(new Option('--churn-share <share>', 'share of the timed routes per churn cycle, (0, 1]').argParser(numberOrText))
+    .addOption(new Option('--scale-down-steps <k>', 'after validation, delete routes in k steps while sampling').argParser(numberOrText))
+    .addOption(new Option('--request-interval <duration>', 'time between probes of one route (default 100ms)').argParser(numberOrText))
+    .addOption(new Option('--per-route-timeout <duration>', 'give up on a route after this long (default 2m)').argParser(numberOrText))
+    .addOption(new Option('--probe-concurrency <n>', 'probes in flight (default 512)').argParser(numberOrText))
+    .addOption(new Option('--consecutive-successes <k>', 'a route is ready after k successes in a row (default 3)').argParser(numberOrText))
+    .addOption(new Option('--sample-interval <duration>', 'CPU/memory sampling interval (default 2s)').argParser(numberOrText))
+    .option('--milestone <KIND:CONDITION[=STATUS][@parents]>', 'time a status condition, repeatable, e.g. AIGatewayRoute:Accepted, HTTPRoute:Accepted@parents (named aiGatewayRouteAccepted, httpRouteAccepted); replaces the file\'s milestones', repeatable)
+    .option('--slo <METRIC<=VALUE[@ROUTES]>', 'an SLO gate, repeatable, e.g. milestone.ready.p99<=30s, memory.envoy-gateway.max<=512Mi@300, errorRate<=0.01; replaces the file\'s gates', repeatable)
+    .addOption(new Option('--repeat <k>', 'run the scenario k times, each on a fresh fixture <id>-r<k> (default 1)').argParser(numberOrText))
+    .option('--profiles', 'take heap and CPU profiles of the controllers at peak memory, saved beside results.json')
+    .option('--keep', 'keep the fixture after the run', false)
+    .option('--force', 'run even when the plan predicts a limit is crossed', false)
+    .option('--json', 'print the summary as JSON', false)
+    .addHelpText('after', EXIT_HELP);
   addClusterOptions(command);
-  addFixtureOptions(command, { routesRequired: true });
-  // A run creates its own fixture: give it its own id and namespace by default.
-  command.setOptionValueWithSource('namespace', 'aigw-scale-bench', 'default');
+  addFixtureOptions(command, { routesRequired: false });
   return command.action(async (options: BenchCliOptions) => {
-    if (Boolean(options.gatewayUrl) === options.portForward) throw new UsageError('give exactly one of --gateway-url URL or --port-forward');
-    if (options.gatewayUrl && !/^https?:\/\//.test(options.gatewayUrl)) throw new UsageError(`--gateway-url: got ${JSON.stringify(options.gatewayUrl)}; allowed: an http:// or https:// URL`);
-    const spec = fixtureSpecFromOptions({ ...options, fixture: options.fixture ?? `bench-${Date.now().toString(36)}` });
-    if (spec.routes < 2) throw new UsageError('--routes: a run needs at least 2 routes (route 1 warms the gateway up and is not timed)');
-    const provisioning: Provisioning = options.batchSize === undefined ? { mode: 'all-at-once' } : { mode: 'batches', batchSize: integerFlag('--batch-size', options.batchSize, 1), batchIntervalMs: integerFlag('--batch-interval', options.batchInterval, 0) };
-    const settings = {
-      perRouteTimeoutMs: integerFlag('--per-route-timeout', options.perRouteTimeout, 1),
-      requestIntervalMs: integerFlag('--request-interval', options.requestInterval, 1),
-      sampleIntervalMs: integerFlag('--sample-interval', options.sampleInterval, 100),
-      probeConcurrency: integerFlag('--probe-concurrency', options.probeConcurrency, 1),
-      applyConcurrency: integerFlag('--apply-concurrency', options.applyConcurrency, 1),
-      scaleDownSteps: options.scaleDownSteps === undefined ? undefined : integerFlag('--scale-down-steps', options.scaleDownSteps, 1),
-    };
-    const grpc = parseGrpcMessageLimit(options.grpcMaxMessageSize);
-    const extras = await fixtureExtrasFromOptions(options);
+    // Everything is validated before a cluster is contacted: the scenario, the flags, the fixture, the output.
+    const { scenario, overridden } = resolveFromCommand(command, options);
+    for (const line of overridden) process.stderr.write(`scenario ${options.scenario}: ${line}\n`);
+    if (options.dryRun) {
+      process.stdout.write(renderScenarioYaml(scenario));
+      return;
+    }
+    if (!options.out) throw new UsageError('--out DIR is required (or --dry-run)');
+    const baseId = scenario.fixture.fixtureId ?? `bench-${Date.now().toString(36)}`;
+    const runs = Array.from({ length: scenario.repeat }, (_, i) => {
+      const single = scenario.repeat === 1;
+      const id = single ? baseId : `${baseId}-r${i + 1}`;
+      return { id, spec: fixtureSpec(options, scenario, id), dir: single ? options.out! : path.join(options.out!, `run-${i + 1}`) };
+    });
+    const extras = await fixtureExtrasFromOptions(scenario.fixture);
     fs.mkdirSync(options.out, { recursive: true });
+    if (options.junit) fs.mkdirSync(path.dirname(path.resolve(options.junit)), { recursive: true });
 
     const cluster = await connectGuarded(options, 'benchmarking on');
-    const interrupt = interruptOnSigint('stopping, writing what was measured, cleaning up');
-    let bar: Progress | undefined;
+    const interrupt = interruptOnSigint(`stopping, writing what was measured, cleaning up${scenario.repeat > 1 ? '; no further repeats' : ''}`);
+    const finished: { results: BenchResults; dir: string }[] = [];
     try {
-      const results = await runBenchmark({
-        cluster,
-        spec,
-        extras,
-        gatewayUrl: options.gatewayUrl,
-        mode: options.standIn ? 'stand-in' : 'cluster',
-        provisioning,
-        ...settings,
-        grpcMaxMessageBytes: grpc.bytes,
-        keep: options.keep,
-        allowMissingControllers: options.allowMissingControllers,
-        force: options.force,
-        samplers: await chooseSamplers(cluster),
-        toolVersion: TOOL_VERSION,
-        signal: interrupt.signal,
-        onPhase: (phase, detail) => {
-          bar?.done('done');
-          bar = phase === 'provision' || phase === 'validate' ? new Progress(`${phase} (routes ready)`, spec.routes - 1) : undefined;
-          process.stderr.write(`== ${phase}${detail ? `: ${detail}` : ''}\n`);
-        },
-        onProgress: (_phase, done) => bar?.update(done),
-      });
-      const resultsFile = path.join(options.out, 'results.json');
-      fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 1)}\n`);
-      const reports = await writeReports(results, options.out);
-      const ready = results.milestones.filter((m) => m.milestone === 'firstSuccess').length;
-      printResult(
-        options.json,
-        { results: resultsFile, reports, ready, routes: spec.routes - 1, failures: results.failures.length, interrupted: results.run.interrupted },
-        `${ready} of ${spec.routes - 1} timed routes ready; ${results.failures.length} failure(s)${results.run.interrupted ? '; run interrupted' : ''}\nresults: ${resultsFile}\nreports: ${Object.values(reports).join(', ')}`,
-      );
-      for (const failure of results.failures.slice(0, 10)) process.stderr.write(`  ${failure.phase}${failure.object ? ` ${failure.object}` : ''}: ${failure.message}\n`);
-      if (results.run.interrupted) process.exitCode = interrupt.signal.aborted ? 130 : 1;
-      else if (ready < spec.routes - 1) process.exitCode = 1;
+      const samplers = await chooseSamplers(cluster);
+      for (const [i, run] of runs.entries()) {
+        if (interrupt.signal.aborted) break;
+        if (scenario.repeat > 1) process.stderr.write(`=== run ${i + 1} of ${scenario.repeat}: fixture ${run.id}\n`);
+        let bar: Progress | undefined;
+        const results = await runScenario({
+          cluster,
+          scenario,
+          spec: run.spec,
+          extras,
+          samplers,
+          toolVersion: TOOL_VERSION,
+          outDir: run.dir,
+          repeat: scenario.repeat > 1 ? { index: i + 1, of: scenario.repeat } : undefined,
+          keep: options.keep,
+          force: options.force,
+          signal: interrupt.signal,
+          onPhase: (phase, detail) => {
+            bar?.done('done');
+            bar = undefined;
+            process.stderr.write(`== ${scenario.repeat > 1 ? `[${i + 1}/${scenario.repeat}] ` : ''}${phase}${detail ? `: ${detail}` : ''}\n`);
+          },
+          onProgress: (phase, done, total) => {
+            bar ??= new Progress(`${phase} (routes ready)`, total);
+            bar.update(done);
+          },
+        });
+        fs.mkdirSync(run.dir, { recursive: true });
+        fs.writeFileSync(path.join(run.dir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
+        await writeReports(results, run.dir);
+        finished.push({ results, dir: run.dir });
+        if (results.run.interrupted) break;
+      }
     } finally {
       interrupt.dispose();
       cluster.close();
     }
+    report(options, scenario, finished, interrupt.signal.aborted);
   });
+}
+
+/** Repeat reports, JUnit, the summary printed, and the exit code (see EXIT_HELP). */
+function report(options: BenchCliOptions, scenario: Scenario, finished: readonly { results: BenchResults; dir: string }[], interrupted: boolean): void {
+  const runs = finished.map(({ results, dir }) => {
+    const table = milestoneTable(results);
+    const validity = assessValidity(results, table);
+    const gates = evaluateSlo(results, table);
+    return { dir, results: path.join(dir, 'results.json'), id: results.run.id, ready: readyRoutes(results), routes: results.settings.routes - (results.settings.warmUpRoutes ?? 1), failures: results.failures.length, interrupted: results.run.interrupted, valid: validity.valid, reasons: validity.reasons, gates };
+  });
+  const repeats = scenario.repeat > 1 && finished.length > 0 ? writeRepeatReports(finished.map((f) => f.results), options.out!) : undefined;
+  if (options.junit) fs.writeFileSync(options.junit, renderJUnit(finished.map((f) => f.results)));
+
+  const exitCode = interrupted
+    ? BENCH_EXIT.interrupted
+    : runs.some((r) => !r.valid)
+      ? BENCH_EXIT.invalid
+      : runs.some((r) => r.gates.some((g) => !g.passed))
+        ? BENCH_EXIT.sloFailed
+        : runs.some((r) => r.failures > 0 || r.interrupted || r.ready < r.routes)
+          ? BENCH_EXIT.failed
+          : BENCH_EXIT.ok;
+  const lines = runs.flatMap((r) => [
+    `${r.id}: ${r.ready} of ${r.routes} timed routes ready; ${r.failures} failure(s)${r.interrupted ? '; interrupted' : ''}${r.valid ? '' : '; INVALID'}; results: ${r.results}`,
+    ...r.reasons.map((reason) => `  invalid: ${reason}`),
+    ...r.gates.filter((g) => !g.passed).map((g) => `  SLO failed: ${g.message}`),
+  ]);
+  if (repeats) lines.push(`repeats: ${repeats.markdown}`);
+  if (options.junit) lines.push(`junit: ${path.resolve(options.junit)}`);
+  printResult(options.json, { runs, repeats: repeats && { markdown: repeats.markdown, json: repeats.json }, junit: options.junit && path.resolve(options.junit), exitCode }, lines.join('\n'));
+  for (const { results } of finished) for (const failure of results.failures.slice(0, 10)) process.stderr.write(`  ${failure.phase}${failure.object ? ` ${failure.object}` : ''}: ${failure.message}\n`);
+  process.exitCode = exitCode;
 }
