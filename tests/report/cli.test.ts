@@ -43,6 +43,15 @@ describe('aigw-scale report / compare', () => {
     write('worse2.json', 6, { ttfsFactor: 1.5, memoryPerRouteFactor: 1.3 });
     fs.writeFileSync(file('v3.json'), JSON.stringify({ ...JSON.parse(fs.readFileSync(file('base.json'), 'utf8')), schemaVersion: 3 }));
     fs.writeFileSync(file('broken.json'), '{"schemaVersion": 1, ');
+    // bench --repeat layouts: DIR/run-<k>/results.json (run-10 sorts after run-2)
+    for (const [k, seed] of [[1, 11], [2, 12], [10, 13]]) {
+      fs.mkdirSync(file(`repeats-base/run-${k}`), { recursive: true });
+      write(`repeats-base/run-${k}/results.json`, seed);
+      fs.mkdirSync(file(`repeats-worse/run-${k}`), { recursive: true });
+      write(`repeats-worse/run-${k}/results.json`, seed + 10, { ttfsFactor: 1.5, memoryPerRouteFactor: 1.3 });
+    }
+    write('invalid.json', 7, { interrupted: true });
+    fs.mkdirSync(file('empty-dir'));
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -100,6 +109,27 @@ describe('aigw-scale report / compare', () => {
     expect(flags.status).toBe(0);
   });
 
+  test('a side may be a directory of repeats (run-<k>/results.json); invalid runs are excluded or refused', async () => {
+    const result = await inProcess('compare', file('repeats-base'), file('repeats-worse'), '--iterations', '300', '--json');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(1);
+    const json = JSON.parse(result.stdout);
+    expect(json.files.base).toEqual([1, 2, 10].map((k) => file(`repeats-base/run-${k}/results.json`)));
+    expect(json.significantDifferences).toEqual(expect.arrayContaining(['TTFS p50', 'TTFS p99']));
+
+    const mixed = await inProcess('compare', '--base', file('base.json'), '--base', file('invalid.json'), '--new', file('rerun.json'), '--iterations', '300');
+    expect(mixed.status).toBe(0);
+    expect(mixed.stdout).toContain('warning: base run invalid is invalid and was excluded: the run was interrupted before it finished');
+    const refused = await inProcess('compare', file('invalid.json'), file('base.json'));
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toBe(
+      'aigw-scale: every base run is invalid, nothing to compare: invalid (the run was interrupted before it finished). Rerun it, or pass --include-invalid to compare invalid runs anyway.\n',
+    );
+    const included = await inProcess('compare', file('invalid.json'), file('base.json'), '--include-invalid', '--iterations', '300');
+    expect(included.status).toBe(0);
+    expect(included.stdout).toContain('warning: base run invalid is invalid (compared anyway, as asked)');
+  });
+
   test('thresholds from a file and from flags', async () => {
     fs.writeFileSync(file('lenient.json'), JSON.stringify({ ttfsP50: { relative: '60%' }, ttfsP99: { relative: '60%' }, memoryPerRoute: { absolute: '8KiB' } }));
     expect((await inProcess('compare', file('base.json'), file('worse.json'), '--threshold-file', file('lenient.json'), '--iterations', '200')).status).toBe(0);
@@ -129,8 +159,9 @@ describe('aigw-scale report / compare', () => {
     [['compare', 'BASE', 'BASE', '--confidence', '95'], /--confidence: got "95"/],
     [['report', 'V3'], /has schemaVersion 3/],
     [['report', 'DIR'], /cannot read .*: it is a directory/],
+    [['compare', 'EMPTY', 'BASE'], /empty-dir is a directory without results\.json or run-\*\/results\.json/],
   ])('bad input %j exits 2', async (args, message) => {
-    const names: Record<string, string> = { BROKEN: file('broken.json'), BASE: file('base.json'), NOPE: file('nope.json'), V3: file('v3.json'), DIR: dir };
+    const names: Record<string, string> = { BROKEN: file('broken.json'), BASE: file('base.json'), NOPE: file('nope.json'), V3: file('v3.json'), DIR: dir, EMPTY: file('empty-dir') };
     const result = await inProcess(...args.map((a) => names[a] ?? a));
     expect(result.stderr).toMatch(message);
     expect(result.status).toBe(2);

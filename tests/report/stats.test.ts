@@ -1,16 +1,20 @@
 import {
+  MANN_WHITNEY_EXACT_LIMIT,
   Rng,
   bootstrap,
   bootstrapMeanDifference,
   bootstrapQuantileDifference,
   distribution,
   linearRegression,
+  mannWhitneyU,
   mean,
+  normalUpperTail,
   percentileInterval,
   quantile,
   quantileSorted,
   resampledQuantiles,
   sortedCopy,
+  standardDeviation,
 } from '../../src/report/stats';
 
 const oneToHundred = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -140,5 +144,95 @@ describe('bootstrap', () => {
     const [lo, hi] = bootstrapMeanDifference([100, 102, 98], [130, 128, 132], { iterations: 500 });
     expect(lo).toBeGreaterThan(20);
     expect(hi).toBeLessThan(40);
+  });
+});
+
+describe('standard deviation and the normal tail', () => {
+  test('sample standard deviation (n − 1)', () => {
+    expect(standardDeviation([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo(Math.sqrt(32 / 7), 12);
+    expect(standardDeviation([3])).toBeUndefined();
+  });
+
+  test('P(Z > z) against table values', () => {
+    expect(normalUpperTail(0)).toBeCloseTo(0.5, 7);
+    expect(normalUpperTail(1.959963985)).toBeCloseTo(0.025, 7);
+    expect(normalUpperTail(-1.644853627)).toBeCloseTo(0.95, 7);
+    expect(normalUpperTail(3)).toBeCloseTo(0.0013498980, 8);
+  });
+});
+
+describe('Mann–Whitney U (two-sided)', () => {
+  test('3 vs 3, completely separated: exact p = 2/C(6,3) = 0.1, the smallest possible', () => {
+    const r = mannWhitneyU([10, 11, 12], [13, 14, 15]);
+    expect(r).toEqual({ u: 0, m: 3, n: 3, p: 0.1, method: 'exact', smallestPossibleP: 0.1 });
+    expect(mannWhitneyU([13, 14, 15], [10, 11, 12])).toMatchObject({ u: 9, p: 0.1 });
+  });
+
+  test('5 vs 5 separated: p = 2/252', () => {
+    expect(mannWhitneyU([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]).p).toBeCloseTo(2 / 252, 12);
+  });
+
+  test('textbook: Hollander & Wolfe permeability data (R wilcox.test: W = 35, one-sided p = 0.1272)', () => {
+    const x = [0.8, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46];
+    const y = [1.15, 0.88, 0.9, 0.74, 1.21];
+    const r = mannWhitneyU(x, y);
+    expect(r.u).toBe(35);
+    expect(r.method).toBe('exact');
+    expect(r.p).toBeCloseTo(2 * 0.1272061272, 9); // C(15, 10) = 3003 splits, 764 at least as extreme
+  });
+
+  test('exact with ties: mid-ranks, p from every split (computed independently by enumeration)', () => {
+    const r = mannWhitneyU([1, 2, 2, 3, 5], [2, 3, 4, 4, 6, 7]);
+    expect(r.u).toBe(6.5);
+    expect(r.p).toBeCloseTo(62 / 462, 12);
+  });
+
+  test('normal approximation with tie and continuity correction, beyond the exact limit (precomputed)', () => {
+    const a = Array.from({ length: 25 }, (_, i) => (i * 7) % 11);
+    const b = Array.from({ length: 25 }, (_, i) => ((i * 5) % 13) + 1);
+    const r = mannWhitneyU(a, b);
+    expect(r.method).toBe('normal');
+    expect(r.u).toBe(215);
+    // z = (|215 − 312.5| − 0.5) / σ_tie-corrected = 1.887568; 2·P(Z > z) = 0.0590840 (python math.erfc)
+    expect(r.p).toBeCloseTo(0.059083952, 6);
+  });
+
+  test('the normal approximation agrees with the exact distribution for moderate n', () => {
+    const rng = new Rng(4);
+    const a = Array.from({ length: 9 }, () => rng.normal());
+    const b = Array.from({ length: 9 }, () => rng.normal() + 0.8);
+    const exact = mannWhitneyU(a, b);
+    expect(exact.method).toBe('exact'); // C(18, 9) = 48,620 ≤ the limit
+    expect(MANN_WHITNEY_EXACT_LIMIT).toBeGreaterThan(48_620);
+    const pooled = [...a, ...b];
+    const ranks = sortedCopy(pooled);
+    const u = a.reduce((s, v) => s + ranks.indexOf(v) + 1, 0) - (9 * 10) / 2;
+    const z = (Math.abs(u - 40.5) - 0.5) / Math.sqrt((81 * 19) / 12);
+    expect(Math.abs(exact.p - 2 * normalUpperTail(z))).toBeLessThan(0.01);
+  });
+
+  test('identical samples: p = 1; empty sample: an error', () => {
+    expect(mannWhitneyU([5, 5, 5], [5, 5, 5]).p).toBe(1);
+    expect(() => mannWhitneyU([], [1])).toThrow(RangeError);
+  });
+});
+
+describe('bootstrap interval coverage for a known shift (seeded)', () => {
+  test('the 90 % interval of the median difference covers the true shift in about 90 % of experiments', () => {
+    const rng = new Rng(2024);
+    const shift = 700;
+    const experiments = 120;
+    let covered = 0;
+    for (let e = 0; e < experiments; e++) {
+      // exponential-ish skewed times; the population medians differ by exactly `shift`
+      const draw = () => 4000 * -Math.log(1 - rng.next());
+      const base = Array.from({ length: 150 }, draw);
+      const next = Array.from({ length: 150 }, () => draw() + shift);
+      const [d] = bootstrapQuantileDifference([base], [next], [0.5], { iterations: 400, seed: e + 1, confidence: 0.9 });
+      if (d.interval[0] <= shift && shift <= d.interval[1]) covered++;
+    }
+    // binomial(120, 0.9): 95 % of outcomes fall within ±0.055; percentile intervals of a median run a little narrow
+    expect(covered / experiments).toBeGreaterThan(0.8);
+    expect(covered / experiments).toBeLessThan(0.97);
   });
 });
