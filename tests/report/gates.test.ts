@@ -1,4 +1,4 @@
-import { DOMParser } from '@xmldom/xmldom';
+import { DOMParser, Document, Element } from '@xmldom/xmldom';
 import { renderJUnit } from '../../src/report/junit';
 import { renderMarkdown } from '../../src/report/markdown';
 import { evaluateSlo, parseSloMetric } from '../../src/report/slo';
