@@ -1,6 +1,6 @@
 import { renderHtml } from '../../src/report/html';
 import { renderSvg } from '../../src/report/plots';
-import { makeResults } from './make-results';
+import { makeResults, makeScenario } from './make-results';
 
 /** Every way an HTML page can pull something from elsewhere. */
 const EXTERNAL = [/<script\b/i, /<link\b/i, /<iframe\b/i, /<img\b/i, /@import/i, /\bsrc\s*=/i, /url\(\s*['"]?(https?:|\/\/)/i, /href\s*=\s*["'](https?:|\/\/)/i, /@font-face/i];
@@ -101,5 +101,22 @@ describe('renderHtml', () => {
     const out = await renderHtml(results);
     expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(out).not.toMatch(/<script/i);
+  });
+
+  test('milestones (client and server view), phases with churn cycles and SLO gates', async () => {
+    const scenario = makeScenario({
+      milestones: [{ name: 'routeAccepted', kind: 'HTTPRoute', condition: { type: 'Accepted', status: 'True', perParent: true } }],
+      slo: [{ metric: 'milestone.routeAccepted.p99', max: 100 }],
+    });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const out = await renderHtml(makeResults({ routes: 61, scenario, statusMilestones: [{ name: 'routeAccepted', kind: 'HTTPRoute', medianMs: 400 }], churn: { cycles: 1, share: 0.5 } }).results);
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+    expect(out).toMatch(/<div class="banner slo-failed" id="slo-line"><strong>SLO\.<\/strong> 1 of 1 SLO gates failed: milestone\.routeAccepted\.p99\.<\/div>/);
+    expect(out).toContain('<th>milestone</th><th>kind</th><th class="num">reached</th><th class="num">missed</th><th class="num">p50</th><th class="num">p90</th><th class="num">p95</th><th class="num">p99</th><th class="num">max</th>');
+    expect(out).toMatch(/<tr><td>routeAccepted<\/td><td>HTTPRoute<\/td><td class="num">90<\/td><td class="num">0<\/td>/);
+    expect(out).toContain('<h3>Server-side view</h3>');
+    expect(out).toMatch(/<tr><td>churn \(cycle 1\)<\/td>/);
+    expect(out).toContain('<h2>SLO gates</h2>');
   });
 });
