@@ -46,7 +46,7 @@ export interface ScenarioFlags {
 }
 
 /** A flag the scenario cannot take: reported like a file problem, at the flag. */
-const flagError = (flag: string, given: unknown, message: string) => new ScenarioError([{ at: `${flag}: got ${JSON.stringify(given)}`, path: '', message }]);
+const flagError = (flag: string, given: unknown, message: string) => new ScenarioError([{ at: flag, path: '', message: `got ${JSON.stringify(given)}; ${message}` }]);
 
 /** Flags that set one field as they are: flag name, option key, path in the scenario file. */
 const SIMPLE_FLAGS: readonly { flag: string; option: keyof ScenarioFlags; path: DocPath }[] = [

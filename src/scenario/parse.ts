@@ -26,8 +26,9 @@ export interface ScenarioProblem {
   readonly message: string;
 }
 
-/** One line per problem: `at: path: message`. */
-export const formatProblem = (p: ScenarioProblem): string => [p.at, p.path, p.message].filter(Boolean).join(': ');
+/** One line per problem: `file:line:col: path: message`, or for a flag `--flag: message (path)`. */
+export const formatProblem = (p: ScenarioProblem): string =>
+  p.at?.startsWith('--') ? `${p.at}: ${p.message}${p.path ? ` (${p.path})` : ''}` : [p.at, p.path, p.message].filter(Boolean).join(': ');
 
 /** An invalid scenario (the CLI exits with code 2): carries every problem, each with its position. */
 export class ScenarioError extends Error {
@@ -182,15 +183,14 @@ const startsWith = (path: DocPath, prefix: DocPath) => prefix.length <= path.len
  * a flag that set something inside it (a flag created the object), else the nearest position in the file.
  */
 function locator(source: ScenarioSource, overrides: readonly Override[]) {
-  const flag = (o: Override) => `${o.flag}: got ${JSON.stringify(o.given)}`;
   return (path: DocPath, key?: string): string | undefined => {
     const full = key === undefined ? path : [...path, key];
     const setter = [...overrides].reverse().find((o) => startsWith(full, o.path));
-    if (setter) return flag(setter);
+    if (setter) return setter.flag;
     const inFile = source.locate(path, key);
     if (inFile) return inFile;
     const inside = overrides.find((o) => startsWith(o.path, path));
-    if (inside) return flag(inside);
+    if (inside) return inside.flag;
     for (let n = path.length; n >= 0; n--) {
       const near = source.locate(path.slice(0, n));
       if (near) return near;
