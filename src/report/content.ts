@@ -42,12 +42,17 @@ export function headline(results: BenchResults, summary: Summary): HeadlineItem[
   if (r.pending > 0) notReady.push(`${formatCount(r.pending)} had no outcome when the run ended`);
   if (r.notCreated > 0) notReady.push(`${formatCount(r.notCreated)} were never created`);
   const items: HeadlineItem[] = [
-    {
-      label: 'Routes ready',
-      text:
-        `${formatCount(r.ready)} of ${formatCount(r.expected)}${r.warmUpRoutes > 0 ? ' timed' : ''} (${formatRatio(r.readyRatio)})${notReady.length > 0 ? `; ${list(notReady)}` : ''}.` +
-        (r.warmUpRoutes > 0 ? ` route-000001 was the untimed warm-up route.` : ''),
-    },
+    results.run.mode === 'control-plane'
+      ? {
+          label: 'Routes created',
+          text: `${formatCount(r.created)} of ${formatCount(r.expected)}${r.warmUpRoutes > 0 ? ' timed' : ''}; control-plane mode: no data plane probed, so readiness was not measured (see the milestones).`,
+        }
+      : {
+          label: 'Routes ready',
+          text:
+            `${formatCount(r.ready)} of ${formatCount(r.expected)}${r.warmUpRoutes > 0 ? ' timed' : ''} (${formatRatio(r.readyRatio)})${notReady.length > 0 ? `; ${list(notReady)}` : ''}.` +
+            (r.warmUpRoutes > 0 ? ` route-000001 was the untimed warm-up route.` : ''),
+        },
   ];
   const t = summary.ttfs;
   items.push({

@@ -11,6 +11,7 @@ export type { Validity } from './validity';
 /** Phases whose samples the memory-per-route regression uses. */
 export const REGRESSION_PHASES: readonly Phase[] = ['provision', 'validate'];
 
+/** `ready`: reached the run's readiness milestone (`ready`, or `firstSuccess` in files without it). */
 export type RouteStatus = 'ready' | 'timed-out' | 'failed' | 'pending';
 
 /** A route's first life (incarnation 1); later lives after churn are in the milestone latencies. */
@@ -39,6 +40,7 @@ export interface RouteCounts {
    */
   readonly warmUpRoutes: number;
   readonly created: number;
+  /** Reached the readiness milestone in their first life (none in control-plane mode: no data plane probed). */
   readonly ready: number;
   readonly timedOut: number;
   /** A failure names the route and it neither succeeded nor timed out. */
@@ -145,7 +147,7 @@ function routeObjects(milestones: readonly MilestoneRecord[], failures: readonly
   return routes;
 }
 
-function routeOutcomes(results: BenchResults): RouteOutcome[] {
+function routeOutcomes(results: BenchResults, readiness: MilestoneTable['readiness']): RouteOutcome[] {
   const routes = routeObjects(results.milestones, results.failures);
   const first = new Map<string, Map<string, MilestoneRecord>>();
   for (const m of results.milestones) {
@@ -167,9 +169,10 @@ function routeOutcomes(results: BenchResults): RouteOutcome[] {
     const m = first.get(object) ?? new Map<string, MilestoneRecord>();
     const created = m.get('created');
     const success = m.get('firstSuccess');
+    const ready = readiness === undefined ? undefined : m.get(readiness);
     const timedOut = m.get('timedOut');
     const failure = failureOf.get(object);
-    const status: RouteStatus = success ? 'ready' : timedOut ? 'timed-out' : failure !== undefined ? 'failed' : 'pending';
+    const status: RouteStatus = ready ? 'ready' : timedOut ? 'timed-out' : failure !== undefined ? 'failed' : 'pending';
     return {
       object,
       index: useNumbers ? Number(numbered[i]) : i + 1,
@@ -276,7 +279,7 @@ function phaseSummaries(results: BenchResults, originMs: number): PhaseSummary[]
 
 /** Everything the report says, computed from results.json alone. Absent measurements stay absent. */
 export function summarize(results: BenchResults, table: MilestoneTable = milestoneTable(results)): Summary {
-  const outcomes = routeOutcomes(results);
+  const outcomes = routeOutcomes(results, table.readiness);
   const count = (status: RouteStatus) => outcomes.filter((o) => o.status === status).length;
   const created = outcomes.filter((o) => o.createdMs !== undefined).length;
   const warmUpRoutes = table.warmUpRoutes;
