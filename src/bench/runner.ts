@@ -138,9 +138,11 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
   const allRoutes = [...allParts.find((p) => p.name === 'routes')!.manifests].map((route) => member(route as ApplyObject));
   const routeNames = new Set(allRoutes.map((route) => route.metadata.name));
   const resources = new ResourceMap(cluster);
-  const applier = new Applier(cluster, resources, { concurrency: load.concurrency, qps: load.qps ?? 0, burst: load.burst, signal: options.signal });
+  // The scenario's client-side rate limit (absent: none) on creates and deletes.
+  const rate = { qps: load.qps ?? 0, burst: load.burst };
+  const applier = new Applier(cluster, resources, { concurrency: load.concurrency, ...rate, signal: options.signal });
   // Deletes (churn, scale-down) never overlap creates, so their own bucket keeps the total within qps.
-  const deleteLimiter = new RateLimiter(load.qps ?? 0, load.burst);
+  const deleteLimiter = new RateLimiter(rate.qps, rate.burst);
 
   /** Creates routes (the next incarnation of each) and starts probing each as soon as the apiserver accepted it. */
   const createRoutes = async (routes: readonly ApplyObject[], scheduler: ProbeScheduler) => {
@@ -227,7 +229,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
     const warm = await applySet(
       cluster,
       { parent, labels: fixtureLabels(spec.fixtureId), groups: allParts.map((p) => (p.name === 'routes' ? warmUp : ([...p.manifests] as ApplyObject[]))) },
-      { concurrency: load.concurrency, qps: load.qps, burst: load.burst, signal: options.signal },
+      { concurrency: load.concurrency, ...rate, signal: options.signal },
     );
     if (warm.failed.length > 0) throw new Error(`warm-up apply failed: ${warm.failed.map((f) => `${f.object}: ${f.message}`).join('; ')}`);
     for (const route of warmUp) liveRoutes.add(route.metadata.name);

@@ -8,9 +8,10 @@ import { Cluster } from '../../src/kube/cluster';
  * to the mock provider, using the AIGatewayRoutes' annotations as they appear in a real apiserver. A route
  * answers only `activationDelayMs` after the stand-in first saw it, like the extproc picking up its config.
  * It forwards with the Host of the backend's Service, so the mock answers with that backend's identity.
+ * `faults` makes chosen models misbehave, for tests of the runner's readiness rule and health gate.
  */
 export class StandInGateway {
-  private readonly routes = new Map<string, { backend: string; activeAtMs: number }>();
+  private readonly routes = new Map<string, { backend: string; activeAtMs: number; answered: number }>();
   private poller?: NodeJS.Timeout;
   private server?: http.Server;
   url = '';
@@ -20,6 +21,7 @@ export class StandInGateway {
     private readonly namespace: string,
     private readonly upstream: { host: string; port: number },
     private readonly activationDelayMs: number,
+    private readonly faults: StandInFaults = {},
   ) {}
 
   async start(): Promise<this> {
@@ -41,7 +43,7 @@ export class StandInGateway {
       const backend = route.metadata.annotations?.[BACKEND_ANNOTATION];
       if (!model || !backend) continue;
       seen.add(model);
-      if (!this.routes.has(model)) this.routes.set(model, { backend, activeAtMs: Date.now() + this.activationDelayMs });
+      if (!this.routes.has(model)) this.routes.set(model, { backend, activeAtMs: this.faults.neverActive?.has(model) ? Infinity : Date.now() + this.activationDelayMs, answered: 0 });
     }
     for (const model of [...this.routes.keys()]) if (!seen.has(model)) this.routes.delete(model);
   }
@@ -51,6 +53,11 @@ export class StandInGateway {
     if (!route || Date.now() < route.activeAtMs) {
       req.resume();
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"no route (stand-in gateway)"}}');
+      return;
+    }
+    if (this.faults.flapping?.has(String(req.headers[MODEL_HEADER])) && route.answered++ % 2 === 1) {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"flapping (stand-in gateway)"}}');
       return;
     }
     const upstream = http.request(
@@ -69,4 +76,12 @@ export class StandInGateway {
     this.poller = undefined;
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/** Models the stand-in mistreats on purpose. */
+export interface StandInFaults {
+  /** Models that are never routed (404 forever), like a route the controller never programs. */
+  readonly neverActive?: ReadonlySet<string>;
+  /** Models that, once active, answer every other request with 503, like a route flapping between configs. */
+  readonly flapping?: ReadonlySet<string>;
 }
