@@ -19,7 +19,9 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
+  /** p50 of time to first success — and of every other milestone's latency (ready, routeAccepted, …). */
   ttfsP50: { relative: 0.2, absolute: 250 },
+  /** p99 of time to first success and of every other milestone's latency. */
   ttfsP99: { relative: 0.25, absolute: 500 },
   /** Fewer ready routes: more than 1 % fewer and more than 1 percentage point. */
   readyRatio: { relative: 0.01, absolute: 0.01 },

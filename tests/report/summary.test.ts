@@ -1,3 +1,4 @@
+import { headline } from '../../src/report/content';
 import { summarize } from '../../src/report/summary';
 import { quantile } from '../../src/report/stats';
 import { KiB, makeResults } from './make-results';
@@ -72,6 +73,19 @@ describe('summarize', () => {
   test('without a warm-up phase every route is timed', () => {
     const s = summarize(makeResults({ routes: 40, warmUp: false }).results);
     expect(s.routes).toMatchObject({ expected: 40, warmUpRoutes: 0, ready: 40, readyRatio: 1 });
+  });
+
+  test('control-plane mode: no data plane, so no route is "ready"; the headline counts created routes', () => {
+    const { results } = makeResults({ routes: 30, mode: 'control-plane' });
+    const controlPlane = { ...results, milestones: results.milestones.filter((m) => m.milestone === 'created') };
+    const s = summarize(controlPlane);
+    expect(s.routes).toMatchObject({ expected: 29, created: 29, ready: 0, pending: 29 });
+    expect(s.declaredMilestones).toEqual([]);
+    expect(s.validity).toEqual({ valid: true, reasons: [] });
+    expect(headline(controlPlane, s)[0]).toEqual({
+      label: 'Routes created',
+      text: '29 of 29 timed; control-plane mode: no data plane probed, so readiness was not measured (see the milestones).',
+    });
   });
 
   test('stand-in mode is flagged', () => {
