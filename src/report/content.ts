@@ -58,7 +58,7 @@ export function headline(results: BenchResults, summary: Summary): HeadlineItem[
   items.push({
     label: 'Time to first success',
     text: t
-      ? `p50 ${formatMs(t.p50)}, p99 ${formatMs(t.p99)} (max ${formatMs(t.max)}) over ${formatCount(t.count)} ready routes` +
+      ? `p50 ${formatMs(t.p50)}, p99 ${formatMs(t.p99)} (max ${formatMs(t.max)}) over ${formatCount(t.count)} ${t.count === summary.outcomes.filter((o) => o.ttfsMs !== undefined).length ? 'ready routes' : 'route lives that answered (a churn recreate counts again)'}` +
         (summary.allReadyAfterMs !== undefined ? `; the last of them was ready ${formatMs(summary.allReadyAfterMs)} after the first create.` : '.')
       : `${NOT_MEASURED}: no route reached first success.`,
   });
@@ -122,15 +122,15 @@ export function ttfsTable(summary: Summary): Table {
   const r = summary.routes;
   const cell = (v: number | undefined) => formatMs(v);
   return {
-    headers: ['ready routes', 'timed out', 'failed', 'p50', 'p90', 'p95', 'p99', 'max', 'mean'],
-    rows: [[formatCount(r.ready), formatCount(r.timedOut), formatCount(r.failed), cell(t?.p50), cell(t?.p90), cell(t?.p95), cell(t?.p99), cell(t?.max), cell(t?.mean)]],
+    headers: ['route lives with a first success', 'timed out', 'failed', 'p50', 'p90', 'p95', 'p99', 'max', 'mean'],
+    rows: [[formatCount(t?.count ?? 0), formatCount(r.timedOut), formatCount(r.failed), cell(t?.p50), cell(t?.p90), cell(t?.p95), cell(t?.p99), cell(t?.max), cell(t?.mean)]],
     numeric: [0, 1, 2, 3, 4, 5, 6, 7, 8],
   };
 }
 
 export const TTFS_NOTE =
   'Time to first success: from the create call returning (client clock) to the first 200 through the gateway from the route’s own backend. ' +
-  'Percentiles are over ready routes only (linear interpolation between closest ranks, numpy’s default); routes that timed out or failed have none and are counted beside them.';
+  'Percentiles are over route lives that answered (a route recreated by churn counts once per life; linear interpolation between closest ranks, numpy’s default); routes that timed out or failed have none and are counted beside them.';
 
 /** Per milestone (client clock): route lives that reached it and missed it, p50/p90/p95/p99/max. */
 export function milestonesTable(summary: Summary): Table {
