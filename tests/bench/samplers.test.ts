@@ -1,4 +1,4 @@
-import { ProcessSampler, parseCpuMillicores, parseMemoryBytes } from '../../src/bench/samplers';
+import { ProcessSampler, SampleContext, SampleRecorder, parseCpuMillicores, parseMemoryBytes } from '../../src/bench/samplers';
 
 describe('quantity parsing for the metrics API', () => {
   test.each([
@@ -27,13 +27,45 @@ describe('ProcessSampler', () => {
     const [first] = await sampler.read();
     expect(first.memoryBytes).toBeGreaterThan(10 * 2 ** 20);
     expect(first.cpuMillicores).toBeUndefined();
-    const busyUntil = Date.now() + 300;
-    while (Date.now() < busyUntil); // burn CPU so the delta is visible
+    // Burn 300 ms of CPU (measured by Node itself, so a loaded machine only stretches the wall time).
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    const cpuMsSince = () => {
+      const used = process.cpuUsage(cpuBefore);
+      return (used.user + used.system) / 1000;
+    };
+    while (cpuMsSince() < 300);
     const [second] = await sampler.read();
-    expect(second.cpuMillicores).toBeGreaterThan(200);
+    const expectedMillicores = (cpuMsSince() / (performance.now() - wallBefore)) * 1000;
+    // /proc counts in 10 ms ticks: allow that, and the moments before and after the measured stretch.
+    expect(second.cpuMillicores).toBeGreaterThan(expectedMillicores * 0.6);
+    expect(second.cpuMillicores).toBeLessThan(expectedMillicores * 1.4 + 100);
   });
 
   test('a process that is gone gives no reading (not zeros)', async () => {
     expect(await new ProcessSampler([{ component: 'etcd', pid: 2 ** 22 + 12345 }]).read()).toEqual([]);
+  });
+});
+
+describe('SampleRecorder', () => {
+  test('tags every sample with the context at the time: phase, live routes, and the step or cycle when there is one', async () => {
+    let context: SampleContext = { phase: 'provision', liveObjects: 3, step: 1 };
+    const recorder = new SampleRecorder([new ProcessSampler([{ component: 'runner', pid: process.pid }])], 20, () => context);
+    recorder.start();
+    const waitForSamples = async (count: number) => {
+      while (recorder.samples.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    await waitForSamples(2);
+    context = { phase: 'churn', liveObjects: 2, cycle: 2 };
+    const before = recorder.samples.length;
+    await waitForSamples(before + 2);
+    await recorder.stop();
+    const first = recorder.samples[0];
+    expect(first).toMatchObject({ component: 'runner', phase: 'provision', liveObjects: 3, step: 1 });
+    expect(first).not.toHaveProperty('cycle');
+    const last = recorder.samples[recorder.samples.length - 1];
+    expect(last).toMatchObject({ component: 'runner', phase: 'churn', liveObjects: 2, cycle: 2 });
+    expect(last).not.toHaveProperty('step');
+    expect(last.memoryBytes).toBeGreaterThan(0);
   });
 });
