@@ -98,6 +98,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
     progress.done = 0;
     progress.total = total;
   };
+  const settled = () => options.onProgress?.(phase, ++progress.done, progress.total);
 
   options.onPhase?.('preflight', scenario.gateway.url ?? 'gateway through kubectl port-forward');
   const checked = await preflight(cluster, { spec, gatewayUrl: scenario.gateway.url, grpcMaxMessageBytes: scenario.gateway.grpcMaxMessageBytes, allowMissingControllers: scenario.gateway.allowMissingControllers, force: options.force ?? false });
@@ -121,8 +122,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
       routeTally.failed++;
       failures.push({ phase, object, message: `not ready (${probing.consecutiveSuccesses} successes in a row) within ${probing.perRouteTimeoutMs} ms (last: ${describeProbe(outcome.lastResult)})` });
     }
-    progress.done++;
-    options.onProgress?.(phase, progress.done, progress.total);
+    settled();
   };
 
   let client: GatewayClient | undefined;
@@ -160,7 +160,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
         routeTally.attempted++;
         if (outcome.kind === 'failed') {
           routeTally.failed++;
-          progress.done++;
+          settled();
           failures.push({ phase, object, message: `HTTP ${outcome.failure.status}: ${outcome.failure.message}` });
           return;
         }
@@ -253,7 +253,6 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
     // Provision the timed routes in the scenario's shape.
     const shape = load.shape;
     const stages = provisionStages(shape, spec.routes, WARM_UP_ROUTES);
-    let rampStopped = false;
     if (shape.type !== 'steps') {
       enter('provision', `${spec.routes - WARM_UP_ROUTES} routes, ${shape.type}`);
       track(spec.routes - WARM_UP_ROUTES);
@@ -281,7 +280,6 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
       gateChecks.push(gate);
       if (!gate.passed) {
         failures.push({ phase, message: `health gate after step ${stage.step} failed: ${gate.message}; the ramp stopped at ${liveRoutes.size} routes` });
-        rampStopped = true;
         break;
       }
     }
@@ -300,7 +298,8 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
       notMeasured.push(...found.notProfiled, ...taken.problems);
     }
 
-    if (load.churn && !rampStopped) {
+    // A failed gate stopped the ramp, not the run: churn and scale-down work on the routes that exist.
+    if (load.churn) {
       const churn = load.churn;
       for (let cycle = 1; cycle <= churn.cycles && !aborted(); cycle++) {
         const timed = allRoutes.slice(WARM_UP_ROUTES).filter((route) => liveRoutes.has(route.metadata.name));
@@ -315,8 +314,6 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
         await scheduler.idle();
         await sleepUntil(nowMs() + churn.recreateDelayMs, options.signal);
       }
-    } else if (load.churn) {
-      notMeasured.push('churn: skipped, the ramp stopped at a failed health gate');
     }
     if (aborted()) throw new Interrupted();
 

@@ -124,7 +124,10 @@ describe('runScenario load shapes on the local control plane, through the STAND-
     const ready = of(results, 'ready');
     expect(created.size).toBe(15);
     expect(ready).toHaveLength(15);
-    for (const r of ready) expect(r.clientTimeMs - created.get(`${r.object}#1`)!.clientTimeMs).toBeGreaterThanOrEqual(ACTIVATION_DELAY_MS - 50);
+    for (const r of ready) {
+      expect(r.clientTimeMs - created.get(`${r.object}#1`)!.clientTimeMs).toBeGreaterThanOrEqual(ACTIVATION_DELAY_MS - 50);
+      expect(r.clientTimeMs).toBeGreaterThanOrEqual(gateways[gateways.length - 1].activations.get(r.object.replace(/.*route-/, 'model-'))![0]);
+    }
 
     // Samples carry the step; in each step's hold the live count is that step's target, and it rises step by step.
     for (const [index, step] of steps.entries()) {
@@ -137,22 +140,26 @@ describe('runScenario load shapes on the local control plane, through the STAND-
     expect(results.settings.provisioning).toEqual({ mode: 'steps' });
   });
 
-  test('a failing health gate stops the ramp: the failure is recorded and later steps never start', async () => {
+  test('a failing health gate stops the ramp: the failure is recorded, later steps never start, churn still runs', async () => {
     const ns = 'shapes-gate';
     const steps = [
       { routes: 6, holdMs: 0 },
       { routes: 11, holdMs: 0 },
     ];
     // Two of step 1's five timed routes are never routed: error rate 40 % against a limit of 10 %.
-    const results = await run(scenario(ns, 11, { shape: { type: 'steps', steps, healthGate } }, { perRouteTimeoutMs: 1500 }), { neverActive: new Set(['model-000003', 'model-000005']) });
+    const churn = { cycles: 1, share: 0.4, deleteDelayMs: 0, recreateDelayMs: 0 };
+    const results = await run(scenario(ns, 11, { shape: { type: 'steps', steps, healthGate }, churn }, { perRouteTimeoutMs: 1500 }), { neverActive: new Set(['model-000003', 'model-000005']) });
     expect(results.gateChecks).toHaveLength(1);
     expect(results.gateChecks![0]).toMatchObject({ step: 1, passed: false, errorRate: 0.4 });
     expect(results.gateChecks![0].message).toContain('error rate 40.0 % (limit 10.0 %) is over the limit');
     expect(results.failures.map((f) => f.message)).toContainEqual(expect.stringMatching(/^health gate after step 1 failed: .*; the ramp stopped at 6 routes$/));
     expect(results.failures.filter((f) => f.object).map((f) => f.object).sort()).toEqual([route(ns, 3), route(ns, 5)]);
     expect(of(results, 'timedOut').map((m) => m.object).sort()).toEqual([route(ns, 3), route(ns, 5)]);
-    expect(of(results, 'created')).toHaveLength(5); // step 2 never started
-    expect(results.phases.map((p) => p.phase)).toEqual(['preflight', 'warm-up', 'provision', 'cleanup']);
+    expect(of(results, 'created').filter((m) => m.incarnation === 1)).toHaveLength(5); // step 2 never started
+    expect(results.phases.map((p) => p.phase)).toEqual(['preflight', 'warm-up', 'provision', 'churn', 'cleanup']);
+    // Churn went on with the routes that existed: two of the five, recreated and ready again.
+    expect(of(results, 'deleted').map((m) => m.object).sort()).toEqual([route(ns, 2), route(ns, 4)]);
+    expect(of(results, 'ready').filter((m) => m.incarnation === 2).map((m) => m.object).sort()).toEqual([route(ns, 2), route(ns, 4)]);
     expect(Math.max(...results.samples.map((s) => s.liveObjects))).toBe(6);
   });
 

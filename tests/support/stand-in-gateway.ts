@@ -12,6 +12,8 @@ import { Cluster } from '../../src/kube/cluster';
  */
 export class StandInGateway {
   private readonly routes = new Map<string, { backend: string; activeAtMs: number; answered: number }>();
+  /** When each model started answering (epoch ms), one entry per time the stand-in saw its route appear. */
+  readonly activations = new Map<string, number[]>();
   private poller?: NodeJS.Timeout;
   private server?: http.Server;
   url = '';
@@ -43,7 +45,10 @@ export class StandInGateway {
       const backend = route.metadata.annotations?.[BACKEND_ANNOTATION];
       if (!model || !backend) continue;
       seen.add(model);
-      if (!this.routes.has(model)) this.routes.set(model, { backend, activeAtMs: this.faults.neverActive?.has(model) ? Infinity : Date.now() + this.activationDelayMs, answered: 0 });
+      if (this.routes.has(model)) continue;
+      const activeAtMs = this.faults.neverActive?.has(model) ? Infinity : Date.now() + this.activationDelayMs;
+      this.routes.set(model, { backend, activeAtMs, answered: 0 });
+      this.activations.set(model, [...(this.activations.get(model) ?? []), activeAtMs]);
     }
     for (const model of [...this.routes.keys()]) if (!seen.has(model)) this.routes.delete(model);
   }
