@@ -304,6 +304,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
       for (let cycle = 1; cycle <= churn.cycles && !aborted(); cycle++) {
         const timed = allRoutes.slice(WARM_UP_ROUTES).filter((route) => liveRoutes.has(route.metadata.name));
         const victims = churnVictims(timed, churn.share, cycle);
+        if (victims.length === 0) break; // no timed route exists to churn
         enter('churn', `cycle ${cycle}: deleting and recreating ${victims.length} routes`, { cycle });
         track(victims.length);
         await deleteRoutes(victims);

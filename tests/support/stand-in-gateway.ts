@@ -15,6 +15,7 @@ export class StandInGateway {
   /** When each model started answering (epoch ms), one entry per time the stand-in saw its route appear. */
   readonly activations = new Map<string, number[]>();
   private poller?: NodeJS.Timeout;
+  private polling?: Promise<void>;
   private server?: http.Server;
   url = '';
 
@@ -31,7 +32,12 @@ export class StandInGateway {
     this.server = http.createServer((req, res) => this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    const loop = () => void this.poll().finally(() => this.poller && (this.poller = setTimeout(loop, 100)));
+    const loop = () => {
+      // A failed poll keeps the last view of the routes; the next one retries.
+      this.polling = this.poll()
+        .catch(() => undefined)
+        .finally(() => this.poller && (this.poller = setTimeout(loop, 100)));
+    };
     this.poller = setTimeout(loop, 100);
     return this;
   }
@@ -79,6 +85,7 @@ export class StandInGateway {
   async stop(): Promise<void> {
     clearTimeout(this.poller);
     this.poller = undefined;
+    await this.polling; // so no request is left in flight on a cluster connection the caller closes next
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }
