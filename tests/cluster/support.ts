@@ -31,6 +31,14 @@ export async function list(cluster: Cluster, collectionPath: string, labelSelect
   return response.body.items ?? [];
 }
 
+/** Like `list`, but a collection whose kind is no longer served (its CRD was removed) holds nothing: []. */
+export async function listIfServed(cluster: Cluster, collectionPath: string, labelSelector: string): Promise<any[]> {
+  const response = await cluster.requestRetrying('GET', `${collectionPath}?labelSelector=${encodeURIComponent(labelSelector)}`);
+  if (response.status === 404) return [];
+  if (response.status !== 200) throw new Error(`GET ${collectionPath}: HTTP ${response.status}`);
+  return response.body.items ?? [];
+}
+
 /** Installs the real CRDs (idempotent: a second call finds them unchanged). */
 export async function ensureCrds(cluster: Cluster): Promise<void> {
   const { installCrds } = await import('../../src/kube/crds');
