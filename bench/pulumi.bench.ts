@@ -29,6 +29,7 @@ async function measure(mode: string) {
     fs.writeFileSync(
       configFile,
       YAML.stringify({
+        ...(fs.existsSync(configFile) ? YAML.parse(fs.readFileSync(configFile, 'utf8')) : {}),
         config: {
           'aigw-scale:clusterType': 'kubeconfig',
           'aigw-scale:chartSource': '../shared/charts',
@@ -46,8 +47,8 @@ async function measure(mode: string) {
     return result.seconds;
   };
   try {
-    session.ok('stack', 'init', stack);
     writeConfig(routes);
+    session.initStack(stack, configFile);
     const upSeconds = step(`up (${routes} routes)`, 'up');
     const stateBytes = fs.statSync(session.stateFile('aigw-scale', stack)).size;
     const resources = JSON.parse(fs.readFileSync(session.stateFile('aigw-scale', stack), 'utf8')).checkpoint.latest.resources.length;

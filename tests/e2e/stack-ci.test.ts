@@ -21,6 +21,7 @@ const fixtureSelector = `${FIXTURE_LABEL}=${STACK}`;
 let session: PulumiSession;
 let cluster: Cluster;
 let configFile: string;
+let projectStackFile: string;
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
@@ -28,8 +29,9 @@ beforeAll(async () => {
   cluster = await connect();
   // The stack file stays as checked in; the 200 → 300 step edits a copy.
   configFile = path.join(session.home, `Pulumi.${STACK}.yaml`);
-  fs.copyFileSync(path.join(PROJECT_ROOT, `Pulumi.${STACK}.yaml`), configFile);
-  session.ok('stack', 'init', STACK);
+  projectStackFile = fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${STACK}.yaml`), 'utf8');
+  fs.writeFileSync(configFile, projectStackFile);
+  session.initStack(STACK, configFile);
 });
 
 afterAll(() => {
@@ -111,4 +113,8 @@ test('pulumi destroy leaves nothing of ours in the cluster', async () => {
   expect(await list(cluster, '/apis/gateway.networking.k8s.io/v1/gatewayclasses', fixtureSelector)).toEqual([]);
   const state = JSON.parse(fs.readFileSync(session.stateFile('aigw-scale', STACK), 'utf8'));
   expect(state.checkpoint.latest.resources ?? []).toEqual([]);
+});
+
+test('the checked-in stack file is left as it was', () => {
+  expect(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${STACK}.yaml`), 'utf8')).toBe(projectStackFile);
 });

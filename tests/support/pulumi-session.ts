@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as YAML from 'yaml';
 
 export const PROJECT_ROOT = path.join(__dirname, '..', '..');
 const BUILD_SCRIPT = path.join(PROJECT_ROOT, 'src', 'local', 'build-binaries.sh');
@@ -65,6 +66,24 @@ export class PulumiSession {
     const result = this.run(...args);
     if (result.status !== 0) throw new Error(`pulumi ${args.join(' ')} exited ${result.status}:\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
     return result;
+  }
+
+  /**
+   * `pulumi stack init` for a stack whose settings live in `configFile` (passed as --config-file later): init
+   * writes the passphrase's salt into Pulumi.<stack>.yaml in the project, so the salt is moved into
+   * `configFile` and the project's file is put back as it was (or removed, if there was none).
+   */
+  initStack(stack: string, configFile: string): void {
+    const projectFile = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+    const original = fs.existsSync(projectFile) ? fs.readFileSync(projectFile, 'utf8') : undefined;
+    try {
+      this.ok('stack', 'init', stack);
+      const { encryptionsalt } = YAML.parse(fs.readFileSync(projectFile, 'utf8')) ?? {};
+      fs.writeFileSync(configFile, YAML.stringify({ ...YAML.parse(fs.readFileSync(configFile, 'utf8')), encryptionsalt }));
+    } finally {
+      if (original === undefined) fs.rmSync(projectFile, { force: true });
+      else fs.writeFileSync(projectFile, original);
+    }
   }
 
   /** The stack's state file (file backend layout: .pulumi/stacks/<project>/<stack>.json). */
