@@ -21,7 +21,7 @@ import { BenchResults, Component } from '../results/schema';
 import { MetricUnit, formatChangePercent, formatDelta, formatValue } from './format';
 import { MilestoneTable, milestoneTable } from './milestones';
 import { BootstrapOptions, DEFAULT_BOOTSTRAP, MannWhitney, bootstrapMeanDifference, bootstrapQuantileDifference, mannWhitneyU, mean, quantile } from './stats';
-import { COMPONENT_LABELS, PRIMARY_COMPONENTS, Summary, summarize } from './summary';
+import { COMPONENT_LABELS, MemoryPerRoute, PRIMARY_COMPONENTS, Summary, summarize } from './summary';
 import { DEFAULT_THRESHOLDS, Threshold, ThresholdName, Thresholds } from './thresholds';
 
 export type { MetricUnit } from './format';
@@ -331,7 +331,7 @@ export function compareResults(
   const of = (s: Summary, component: Component) => s.components.find((c) => c.component === component);
   for (const [label, key, unit, value] of [
     ['peak memory', 'peakMemory', 'bytes', (s: Summary, c: Component) => of(s, c)?.memory?.peak],
-    ['memory per route', 'memoryPerRoute', 'bytes/route', (s: Summary, c: Component) => of(s, c)?.memoryPerRoute?.bytesPerRoute],
+    ['memory per route', 'memoryPerRoute', 'bytes/route', (s: Summary, c: Component) => comparableSlope(of(s, c)?.memoryPerRoute)],
     ['peak CPU', 'peakCpu', 'millicores', (s: Summary, c: Component) => of(s, c)?.cpu?.peak],
   ] as const) {
     for (const component of components) {
@@ -351,6 +351,14 @@ export function compareResults(
     warnings: [...warnings, ...settingsWarnings(b, n)],
   };
 }
+
+/**
+ * Below this r² memory does not follow the route count (at tens of routes a component's memory is mostly GC
+ * noise), so its slope is not a per-route cost and is not compared: an unchanged rerun would be flagged.
+ */
+export const MIN_MEMORY_FIT_R2 = 0.5;
+
+const comparableSlope = (fit: MemoryPerRoute | undefined): number | undefined => (fit && fit.r2 >= MIN_MEMORY_FIT_R2 ? fit.bytesPerRoute : undefined);
 
 /** The comparison as a plain-text table plus notes, for the terminal. */
 export function formatComparison(comparison: Comparison): string {

@@ -83,10 +83,13 @@ const optional = <T>(value: T | undefined, format: (v: T) => string): string => 
 export function settingsTable(results: BenchResults, summary: Summary): Table {
   const s = results.settings;
   const warm = summary.routes.warmUpRoutes;
+  const shape = results.scenario?.load.shape;
   const provisioning =
     s.provisioning.mode === 'batches'
       ? `batches of ${optional(s.provisioning.batchSize, formatCount)} every ${optional(s.provisioning.batchIntervalMs, formatMs)}`
-      : 'all at once';
+      : s.provisioning.mode === 'steps'
+        ? `steps to ${shape?.type === 'steps' ? shape.steps.map((step) => formatCount(step.routes)).join(' → ') : 'the full count'} routes`
+        : 'all at once';
   const rows: string[][] = [
     ['routes (AIGatewayRoutes)', warm > 0 ? `${formatCount(s.routes)} (${warm} warm-up, ${formatCount(s.routes - warm)} timed)` : formatCount(s.routes)],
     ['backends (AIServiceBackends)', formatCount(s.backends)],

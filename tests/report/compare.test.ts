@@ -1,4 +1,5 @@
-import { CompareError, compareResults, formatComparison } from '../../src/report/compare';
+import { CompareError, MIN_MEMORY_FIT_R2, compareResults, formatComparison } from '../../src/report/compare';
+import { summarize } from '../../src/report/summary';
 import { DEFAULT_THRESHOLDS, ThresholdError, applyThresholdFlag, thresholdsFromJson } from '../../src/report/thresholds';
 import { KiB, MiB, makeResults } from './make-results';
 
@@ -50,6 +51,17 @@ describe('compareResults, one run per side', () => {
     expect(m.changePercent).toBeGreaterThan(15);
     expect(m.regression).toBe(false);
     expect(m.note).toMatch(/^worse but within thresholds \(needs > 15 % and > 2\.00 KiB\/route\)/);
+  });
+
+  test('memory that does not follow the route count (r² < 0.5, e.g. GC noise at tens of routes) is not compared per route', () => {
+    // 1 KiB/route under 4 MiB of noise: the fitted slopes are noise, and differ wildly between two identical runs
+    const noisy = (seed: number) => run(seed, { routes: 30, memoryPerRouteFactor: 0.05, components: ['envoy-gateway'], memoryNoiseBytes: 4 * 1024 * KiB });
+    const c = compareResults(noisy(1), noisy(2));
+    const m = c.comparisons.find((x) => x.key === 'memoryPerRoute' && x.component === 'envoy-gateway');
+    expect(summarize(noisy(1)).components.find((x) => x.component === 'envoy-gateway')!.memoryPerRoute!.r2).toBeLessThan(MIN_MEMORY_FIT_R2);
+    expect(m).toBeUndefined(); // no row: there is no per-route cost to compare
+    expect(c.comparisons.some((x) => x.key === 'peakMemory' && x.component === 'envoy-gateway')).toBe(true); // peak memory still is
+    expect(c.significantDifferences).not.toContain('memory per route: Envoy Gateway controller');
   });
 
   test('thresholds can be overridden', () => {

@@ -1,7 +1,7 @@
 import { renderMarkdown } from '../../src/report/markdown';
 import { summarize } from '../../src/report/summary';
 import { formatMs } from '../../src/report/format';
-import { makeResults } from './make-results';
+import { makeResults, makeScenario } from './make-results';
 
 describe('renderMarkdown', () => {
   const { results } = makeResults({ routes: 500, timedOut: 3, failedCreates: 2, seed: 4 });
@@ -14,6 +14,12 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| routes (AIGatewayRoutes) | 500 (1 warm-up, 499 timed) |');
     expect(md).toContain('| provisioning | batches of 50 every 1.00 s |');
     expect(md).toContain('| per-route timeout | 60.0 s |');
+  });
+
+  test('a stepped ramp names its steps', () => {
+    const steps = makeScenario({ load: { concurrency: 16, shape: { type: 'steps', steps: [{ routes: 100, holdMs: 0 }, { routes: 500, holdMs: 0 }], healthGate: { maxErrorRate: 0.05, controllersReady: true, timeoutMs: 60_000 } } } });
+    const stepped = { ...results, scenario: steps, settings: { ...results.settings, provisioning: { mode: 'steps' as const } } };
+    expect(renderMarkdown(stepped)).toContain('| provisioning | steps to 100 → 500 routes |');
   });
 
   test('the headline answers: how many ready, how fast, memory per route per component', () => {
