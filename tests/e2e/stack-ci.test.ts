@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  process.stderr.write(`\npulumi -s ${STACK} timings (s): ${JSON.stringify(timings)}\n`);
+  process.stderr.write(`\npulumi -s ${STACK} timings (s) and state size: ${JSON.stringify(timings)}\n`);
   cluster?.close();
   session?.dispose();
 });
@@ -70,6 +70,7 @@ test('pulumi up -s ci: three Helm releases, both gRPC limits from the one knob, 
   const args: string[] = controllers.body.items.flatMap((d: any) => d.spec.template.spec.containers.flatMap((c: any) => c.args ?? []));
   expect(args).toContain('--maxRecvMsgSize=26214400'); // 25Mi in bytes: the same knob
 
+  timings.stateKiB = Math.round(fs.statSync(session.stateFile('aigw-scale', STACK)).size / 1024); // flat in N in bundle mode
   const routes = await routeVersions();
   expect(routes.size).toBe(200);
   expect(routes.has('route-000200')).toBe(true);
