@@ -71,6 +71,7 @@ test('pulumi up -s ci: three Helm releases, both gRPC limits from the one knob, 
   expect(args).toContain('--maxRecvMsgSize=26214400'); // 25Mi in bytes: the same knob
 
   timings.stateKiB = Math.round(fs.statSync(session.stateFile('aigw-scale', STACK)).size / 1024); // flat in N in bundle mode
+  timings.resources = JSON.parse(fs.readFileSync(session.stateFile('aigw-scale', STACK), 'utf8')).checkpoint.latest.resources.length;
   const routes = await routeVersions();
   expect(routes.size).toBe(200);
   expect(routes.has('route-000200')).toBe(true);
