@@ -203,19 +203,30 @@ info_field() {
 GO_BUILD_FLAGS=(-trimpath -buildvcs=false)
 export CGO_ENABLED=0
 
+# A throwaway module in SRC that requires PKG@VERSION… (plus one go.mod line,
+# e.g. a replace a dependency's own go.mod has and a dependent must repeat):
+# modules whose go.mod has replace directives cannot be `go install`ed.
+# prepare_wrapper SRC NAME EXTRA_GOMOD_LINE PKG@VERSION…
+prepare_wrapper() {
+  local src="$1" name="$2" extra="$3"
+  shift 3
+  [[ -f "$src/.ready" ]] && return 0
+  rm -rf "$src"; mkdir -p "$src"
+  {
+    printf 'module aigw-scale.local/%s\n\ngo %s\n' "$name" "$MIN_GO"
+    if [[ -n "$extra" ]]; then printf '\n%s\n' "$extra"; fi
+  } >"$src/go.mod"
+  (cd "$src" && go get "$@")
+  touch "$src/.ready"
+}
+
 # ---- etcd -------------------------------------------------------------------
 # server/v3's go.mod has replace directives (../api etc.), so `go install
 # pkg@version` refuses it; a throwaway wrapper module that requires it works.
 # Its main package (go.etcd.io/etcd/server/v3) calls etcdmain.Main(os.Args).
 build_etcd() {
   local out="$1" src="$CACHE/src/etcd-$ETCD_VERSION"
-  if [[ ! -f "$src/.ready" ]]; then
-    rm -rf "$src"; mkdir -p "$src"
-    (cd "$src" &&
-      printf 'module aigw-scale.local/etcd-build\n\ngo %s\n' "$MIN_GO" >go.mod &&
-      go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" &&
-      touch .ready)
-  fi
+  prepare_wrapper "$src" etcd-build "" "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
   local sha
   sha="$(info_field "go.etcd.io/etcd/server/v3@$ETCD_VERSION" Hash)"
   (cd "$src" && nice -n 10 go build "${GO_BUILD_FLAGS[@]}" \
@@ -368,13 +379,8 @@ build_pulumi() {
     gomod="$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" |
       sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
     fork="$(awk '$1 == "replace" && $2 == "github.com/atotto/clipboard" { print $4 " " $5 }' "$gomod")"
-    rm -rf "$src"; mkdir -p "$src"
-    {
-      printf 'module aigw-scale.local/pulumi-build\n\ngo %s\n' "$MIN_GO"
-      [[ -n "$fork" ]] && printf '\nreplace github.com/atotto/clipboard => %s\n' "$fork"
-    } >"$src/go.mod"
-    (cd "$src" && go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION")
-    touch "$src/.ready"
+    prepare_wrapper "$src" pulumi-build "${fork:+replace github.com/atotto/clipboard => $fork}" \
+      "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION"
   fi
   (cd "$src" && nice -n 10 go build "${GO_BUILD_FLAGS[@]}" \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
@@ -397,13 +403,7 @@ install_pulumi_dynamic_provider() {
 # go.mod has a replace directive, hence the wrapper module.
 build_pulumi_language_nodejs() {
   local out="$1" src="$CACHE/src/pulumi-language-nodejs-$PULUMI_NODEJS_HOST_VERSION"
-  if [[ ! -f "$src/.ready" ]]; then
-    rm -rf "$src"; mkdir -p "$src"
-    (cd "$src" &&
-      printf 'module aigw-scale.local/pulumi-language-nodejs-build\n\ngo %s\n' "$MIN_GO" >go.mod &&
-      go get "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs@$PULUMI_NODEJS_HOST_VERSION" &&
-      touch .ready)
-  fi
+  prepare_wrapper "$src" pulumi-language-nodejs-build "" "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs@$PULUMI_NODEJS_HOST_VERSION"
   (cd "$src" && nice -n 10 go build "${GO_BUILD_FLAGS[@]}" \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_NODEJS_HOST_VERSION" \
     -o "$out" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs)
