@@ -23,7 +23,8 @@
  *   apart in two pods. So Envoy Gateway runs in its own network namespace too (`unshare --net`), and a small
  *   Node bridge joins it to this host's loopback through Unix sockets: in its namespace 127.0.0.1:<apiserver
  *   port> and 127.0.0.1:<extension port> lead to the real ones (so it uses the same kubeconfig and address),
- *   and its health port 8081 is reachable from here through a socket.
+ *   its health port 8081 is reachable from here through a socket, and its admin port (pprof on) is forwarded to
+ *   the same port number on this host's loopback.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -194,7 +195,17 @@ export async function startControllers(ctx: ControllerContext, options: Controll
   const apiPort = Number(new URL(ctx.server).port);
   const sock = (name: string) => path.join(bridge, `${name}.sock`);
   const hostReady = path.join(bridge, 'host.ready');
-  await ctx.start(BRIDGE, process.execPath, ['-e', FORWARDER_JS, `unix:${sock('apiserver')}=>tcp:127.0.0.1:${apiPort}`, `unix:${sock('extension')}=>tcp:${extensionServer}`, '--ready', hostReady]);
+  // Host side: the apiserver and the extension server for Envoy Gateway; its admin port (pprof) for us, on the
+  // same port number here as in its namespace.
+  await ctx.start(BRIDGE, process.execPath, [
+    '-e',
+    FORWARDER_JS,
+    `unix:${sock('apiserver')}=>tcp:127.0.0.1:${apiPort}`,
+    `unix:${sock('extension')}=>tcp:${extensionServer}`,
+    `tcp:127.0.0.1:${adminPort}=>unix:${sock('admin')}`,
+    '--ready',
+    hostReady,
+  ]);
   await ctx.waitFor('the Envoy Gateway bridge', async () => fs.existsSync(hostReady), 10_000);
   const nsReady = path.join(bridge, 'netns.ready');
   await ctx.start(
@@ -214,7 +225,7 @@ export async function startControllers(ctx: ControllerContext, options: Controll
         'set -e',
         'ip link set lo up',
         'mount --bind "$0" "$1"',
-        '"$4" -e "$5" "tcp:127.0.0.1:$6=>unix:$7" "tcp:${8}=>unix:$9" "unix:${10}=>tcp:127.0.0.1:${11}" --ready "${12}" --exit-with-parent &',
+        '"$4" -e "$5" "tcp:127.0.0.1:$6=>unix:$7" "tcp:${8}=>unix:$9" "unix:${10}=>tcp:127.0.0.1:${11}" "unix:${13}=>tcp:127.0.0.1:${14}" --ready "${12}" --exit-with-parent &',
         'i=0; while [ ! -e "${12}" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
         'exec "$2" server --config-path "$3"',
       ].join('\n'),
@@ -231,6 +242,8 @@ export async function startControllers(ctx: ControllerContext, options: Controll
       sock('health'),
       String(ENVOY_GATEWAY_HEALTH_PORT),
       nsReady,
+      sock('admin'),
+      String(adminPort),
     ],
     { command: 'unshare', env: kubeEnv },
   );
@@ -265,7 +278,8 @@ export function envoyGatewayConfigFor(grpc: GrpcMessageLimit, extensionServer: s
     ...eg.provider,
     kubernetes: { leaderElection: { disable: true }, proxyTopologyInjector: { disabled: true } },
   };
-  eg.admin = { address: { host: '127.0.0.1', port: adminPort } };
+  // pprof on the admin server, so `bench` can take heap and CPU profiles of this process (issue: profiles).
+  eg.admin = { address: { host: '127.0.0.1', port: adminPort }, enablePprof: true };
   return { apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'EnvoyGateway', ...eg };
 }
 

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { nowMs } from '../../src/bench/clock';
 import { MilestoneWatcher, ObservedMilestone } from '../../src/bench/milestone-watcher';
+import { localProfileSource, takeProfiles } from '../../src/bench/profiles';
 import { Cluster } from '../../src/kube/cluster';
 import { FilterConfigSnapshot, modelNames, readFilterConfigs, requireControllerBinaries } from '../../src/local/controllers';
 import { LocalClusterState, downLocalCluster, upLocalCluster } from '../../src/local/control-plane';
@@ -96,6 +97,19 @@ const accepted = (conditions: { type: string; status: string }[] | undefined) =>
     expect(config).toContain(`address: ${state.controllers!.extensionServer.split(':')[0]}`);
     const aigw = fs.readFileSync(`/proc/${state.processes.find((p) => p.name === 'ai-gateway-controller')!.pid}/cmdline`, 'utf8').split('\0');
     expect(aigw).toContain('--maxRecvMsgSize=26214400');
+  });
+
+  test("Envoy Gateway's pprof answers on its admin port, forwarded out of its network namespace: heap and CPU profiles are written", async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-scale-profiles-'));
+    try {
+      const source = localProfileSource('envoy-gateway', `http://127.0.0.1:${state.controllers!.envoyGatewayAdminPort}`);
+      const taken = await takeProfiles([source], { outDir: out, cpuSeconds: 1, liveObjects: 0 });
+      expect(taken.problems).toEqual([]);
+      expect(taken.records.map((r) => r.kind)).toEqual(['heap', 'cpu']);
+      for (const record of taken.records) expect(fs.readFileSync(path.join(out, record.file)).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // gzip
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 
   test(`${ROUTES} AIGatewayRoutes are Accepted, their HTTPRoutes Accepted by Envoy Gateway, and the filter config has the ${ROUTES} models`, async () => {

@@ -6,9 +6,10 @@ import { FixtureSpec } from '../../../charts/fixture-spec';
 import { Cluster } from '../../kube/cluster';
 import { readState } from '../../local/control-plane';
 import { runScenario } from '../../bench/runner';
+import { ProfileSource, localProfileSource } from '../../bench/profiles';
 import { KubeletSummarySampler, MetricsApiSampler, ProcessSampler, Sampler } from '../../bench/samplers';
 import { assessValidity, evaluateSlo, milestoneTable, renderJUnit, writeRepeatReports, writeReports } from '../../report';
-import { BenchResults } from '../../results/schema';
+import { BenchResults, Component } from '../../results/schema';
 import { FLAGS_ONLY_SOURCE, ScenarioFlags, describeOverrides, flagOverrides } from '../../scenario/from-flags';
 import { readScenarioSource, readScenarioText, renderScenarioYaml, resolveScenario } from '../../scenario/parse';
 import { Scenario } from '../../scenario/types';
@@ -58,12 +59,25 @@ const SCENARIO_FLAG_KEYS: readonly (keyof ScenarioFlags)[] = [
 async function chooseSamplers(cluster: Cluster): Promise<Sampler[]> {
   const samplers: Sampler[] = [(await MetricsApiSampler.available(cluster)) ? new MetricsApiSampler(cluster) : new KubeletSummarySampler(cluster)];
   const local = readState();
-  const processes: { component: 'kube-apiserver' | 'etcd' | 'runner'; pid: number }[] = [{ component: 'runner', pid: process.pid }];
+  const processes: { component: Component; pid: number }[] = [{ component: 'runner', pid: process.pid }];
   if (local && local.server === cluster.server) {
-    for (const p of local.processes) if (p.name === 'kube-apiserver' || p.name === 'etcd') processes.push({ component: p.name, pid: p.pid });
+    for (const p of local.processes) if (LOCAL_COMPONENTS.includes(p.name as Component)) processes.push({ component: p.name as Component, pid: p.pid });
   }
   samplers.push(new ProcessSampler(processes));
   return samplers;
+}
+
+/** Processes of `aigw-scale local up [--controllers]` that are sampled as themselves. */
+const LOCAL_COMPONENTS: readonly Component[] = ['kube-apiserver', 'etcd', 'envoy-gateway', 'ai-gateway-controller'];
+
+/**
+ * Envoy Gateway run by `aigw-scale local up --controllers` serves pprof on its admin port, forwarded to this
+ * host; anywhere else the runner finds the controller pods itself (undefined).
+ */
+function localProfileSources(cluster: Cluster): ProfileSource[] | undefined {
+  const local = readState();
+  const adminPort = local && local.server === cluster.server ? local.controllers?.envoyGatewayAdminPort : undefined;
+  return adminPort ? [localProfileSource('envoy-gateway', `http://127.0.0.1:${adminPort}`)] : undefined;
 }
 
 const repeatable = (value: string, previous: string[] = []) => [...previous, value];
@@ -169,6 +183,7 @@ export function benchCommand(): Command {
           repeat: scenario.repeat > 1 ? { index: i + 1, of: scenario.repeat } : undefined,
           keep: options.keep,
           force: options.force,
+          profileSources: localProfileSources(cluster),
           signal: interrupt.signal,
           onPhase: (phase, detail) => {
             bar?.done('done');
