@@ -49,10 +49,9 @@ export const fixtureBundleProvider: pulumi.dynamic.ResourceProvider = {
     return { id: FIXTURE_BUNDLE_NAME, outs: { ...inputs, summary } };
   },
   async diff(_id: string, olds: BundleState, news: BundleState) {
-    const changed = (['applyScript', 'deleteScript', 'dir'] as const).filter((key) => olds[key] !== news[key]);
-    if (JSON.stringify(olds.environment) !== JSON.stringify(news.environment)) changed.push('environment' as never);
+    const changes = (['applyScript', 'deleteScript', 'dir'] as const).some((key) => olds[key] !== news[key]) || JSON.stringify(olds.environment) !== JSON.stringify(news.environment);
     const replaces = olds.deleteScript !== news.deleteScript ? ['deleteScript'] : [];
-    return { changes: changed.length > 0, replaces, deleteBeforeReplace: true };
+    return { changes, replaces, deleteBeforeReplace: true };
   },
   async update(_id: string, _olds: BundleState, news: BundleState) {
     const summary = runScript(news.applyScript, news);

@@ -25,16 +25,18 @@ export function connect(): Promise<Cluster> {
 }
 
 /** Lists objects by label through the real API (full objects). */
-export async function list(cluster: Cluster, collectionPath: string, labelSelector: string): Promise<any[]> {
-  const response = await cluster.requestRetrying('GET', `${collectionPath}?labelSelector=${encodeURIComponent(labelSelector)}`);
-  if (response.status !== 200) throw new Error(`GET ${collectionPath}: HTTP ${response.status}`);
-  return response.body.items ?? [];
+export function list(cluster: Cluster, collectionPath: string, labelSelector: string): Promise<any[]> {
+  return listObjects(cluster, collectionPath, labelSelector, false);
 }
 
 /** Like `list`, but a collection whose kind is no longer served (its CRD was removed) holds nothing: []. */
-export async function listIfServed(cluster: Cluster, collectionPath: string, labelSelector: string): Promise<any[]> {
+export function listIfServed(cluster: Cluster, collectionPath: string, labelSelector: string): Promise<any[]> {
+  return listObjects(cluster, collectionPath, labelSelector, true);
+}
+
+async function listObjects(cluster: Cluster, collectionPath: string, labelSelector: string, goneIsEmpty: boolean): Promise<any[]> {
   const response = await cluster.requestRetrying('GET', `${collectionPath}?labelSelector=${encodeURIComponent(labelSelector)}`);
-  if (response.status === 404) return [];
+  if (goneIsEmpty && response.status === 404) return [];
   if (response.status !== 200) throw new Error(`GET ${collectionPath}: HTTP ${response.status}`);
   return response.body.items ?? [];
 }

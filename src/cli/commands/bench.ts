@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { numberOrText } from '../../../charts/fixture-env';
 import { FixtureSpec } from '../../../charts/fixture-spec';
 import { Cluster } from '../../kube/cluster';
-import { readState } from '../../local/control-plane';
+import { LocalClusterState, readState } from '../../local/control-plane';
 import { runScenario } from '../../bench/runner';
 import { ProfileSource, localProfileSource } from '../../bench/profiles';
 import { KubeletSummarySampler, MetricsApiSampler, ProcessSampler, Sampler } from '../../bench/samplers';
@@ -56,15 +56,18 @@ const SCENARIO_FLAG_KEYS: readonly (keyof ScenarioFlags)[] = [
 ];
 
 /** Samplers for this cluster: the metrics API when served, else the kubelet summary; plus local processes. */
-async function chooseSamplers(cluster: Cluster): Promise<Sampler[]> {
+async function chooseSamplers(cluster: Cluster, local: LocalClusterState | undefined): Promise<Sampler[]> {
   const samplers: Sampler[] = [(await MetricsApiSampler.available(cluster)) ? new MetricsApiSampler(cluster) : new KubeletSummarySampler(cluster)];
-  const local = readState();
   const processes: { component: Component; pid: number }[] = [{ component: 'runner', pid: process.pid }];
-  if (local && local.server === cluster.server) {
-    for (const p of local.processes) if (LOCAL_COMPONENTS.includes(p.name as Component)) processes.push({ component: p.name as Component, pid: p.pid });
-  }
+  for (const p of local?.processes ?? []) if (LOCAL_COMPONENTS.includes(p.name as Component)) processes.push({ component: p.name as Component, pid: p.pid });
   samplers.push(new ProcessSampler(processes));
   return samplers;
+}
+
+/** The `aigw-scale local up` cluster's state when it is the cluster this run talks to. */
+function localStateOf(cluster: Cluster): LocalClusterState | undefined {
+  const local = readState();
+  return local && local.server === cluster.server ? local : undefined;
 }
 
 /** Processes of `aigw-scale local up [--controllers]` that are sampled as themselves. */
@@ -74,9 +77,8 @@ const LOCAL_COMPONENTS: readonly Component[] = ['kube-apiserver', 'etcd', 'envoy
  * Envoy Gateway run by `aigw-scale local up --controllers` serves pprof on its admin port, forwarded to this
  * host; anywhere else the runner finds the controller pods itself (undefined).
  */
-function localProfileSources(cluster: Cluster): ProfileSource[] | undefined {
-  const local = readState();
-  const adminPort = local && local.server === cluster.server ? local.controllers?.envoyGatewayAdminPort : undefined;
+function localProfileSources(local: LocalClusterState | undefined): ProfileSource[] | undefined {
+  const adminPort = local?.controllers?.envoyGatewayAdminPort;
   return adminPort ? [localProfileSource('envoy-gateway', `http://127.0.0.1:${adminPort}`)] : undefined;
 }
 
@@ -167,7 +169,8 @@ export function benchCommand(): Command {
     const interrupt = interruptOnSigint(`stopping, writing what was measured, cleaning up${scenario.repeat > 1 ? '; no further repeats' : ''}`);
     const finished: { results: BenchResults; dir: string }[] = [];
     try {
-      const samplers = await chooseSamplers(cluster);
+      const local = localStateOf(cluster);
+      const samplers = await chooseSamplers(cluster, local);
       for (const [i, run] of runs.entries()) {
         if (interrupt.signal.aborted) break;
         if (scenario.repeat > 1) process.stderr.write(`=== run ${i + 1} of ${scenario.repeat}: fixture ${run.id}\n`);
@@ -183,7 +186,7 @@ export function benchCommand(): Command {
           repeat: scenario.repeat > 1 ? { index: i + 1, of: scenario.repeat } : undefined,
           keep: options.keep,
           force: options.force,
-          profileSources: localProfileSources(cluster),
+          profileSources: localProfileSources(local),
           signal: interrupt.signal,
           onPhase: (phase, detail) => {
             bar?.done('done');
