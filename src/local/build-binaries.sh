@@ -190,11 +190,17 @@ binary_ok() {
   [[ "$out" == *"$(expected_version_text "$2")"* ]]
 }
 
+# A field (Dir, GoMod, Info) of `go mod download -json module@version`: where
+# the module cache put the source, its go.mod, its .info.
+download_field() {
+  go mod download -json "$1" | sed -n "s/^[[:space:]]*\"$2\": \"\(.*\)\",\$/\1/p"
+}
+
 # Field of the proxy's .info JSON for module@version (Time; Origin.Hash when
 # the proxy records it), without depending on jq.
 info_field() {
   local info
-  info="$(go mod download -json "$1" | sed -n 's/^[[:space:]]*"Info": "\(.*\)",$/\1/p')"
+  info="$(download_field "$1" Info)"
   [[ -f "$info" ]] && sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p" "$info" | head -n1
   return 0
 }
@@ -245,8 +251,7 @@ prepare_kubernetes() {
   local src; src="$(kube_src)"
   [[ -f "$src/.ready" ]] && return 0
   local gomod staging_version go_line
-  gomod="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" |
-    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+  gomod="$(download_field "k8s.io/kubernetes@$KUBERNETES_VERSION" GoMod)"
   [[ -f "$gomod" ]] || die "could not download k8s.io/kubernetes@$KUBERNETES_VERSION"
   staging_version="v0.${KUBERNETES_VERSION#v1.}"
   go_line="$(awk '$1 == "go" { print $2; exit }' "$gomod")"
@@ -309,7 +314,7 @@ install_kwok_stages() {
   local dest src tmp
   dest="$(kwok_stages_dir)"
   [[ -f "$dest/pod-ready.yaml" ]] && return 0
-  src="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')/kustomize/stage"
+  src="$(download_field "sigs.k8s.io/kwok@$KWOK_VERSION" Dir)/kustomize/stage"
   [[ -d "$src" ]] || die "kwok stages not found in the module source ($src)"
   tmp="$(mktemp -d "$(dirname "$dest")/.stages.XXXXXX")"
   cp "$src/node/fast/node-initialize.yaml" "$src/pod/fast/pod-ready.yaml" \
@@ -346,8 +351,7 @@ prepare_ai_gateway() {
   src="$(ai_gateway_src)"
   [[ -f "$src/.ready" ]] && return 0
   rm -rf "$src"; mkdir -p "$src"
-  dir="$(go mod download -json "github.com/envoyproxy/ai-gateway@$AI_GATEWAY_VERSION" 2>/dev/null |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')" || true
+  dir="$(download_field "github.com/envoyproxy/ai-gateway@$AI_GATEWAY_VERSION" Dir 2>/dev/null)" || true
   if [[ -n "$dir" && -d "$dir" ]]; then
     cp -R "$dir/." "$src/"; chmod -R u+w "$src"
     info_field "github.com/envoyproxy/ai-gateway@$AI_GATEWAY_VERSION" Hash >"$src/.commit"
@@ -376,8 +380,7 @@ build_pulumi() {
   local out="$1" src gomod fork
   src="$(pulumi_src)"
   if [[ ! -f "$src/.ready" ]]; then
-    gomod="$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" |
-      sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+    gomod="$(download_field "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" GoMod)"
     fork="$(awk '$1 == "replace" && $2 == "github.com/atotto/clipboard" { print $4 " " $5 }' "$gomod")"
     prepare_wrapper "$src" pulumi-build "${fork:+replace github.com/atotto/clipboard => $fork}" \
       "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION"
@@ -393,7 +396,7 @@ install_pulumi_dynamic_provider() {
   local dest src
   dest="$(dirname "$(bin_path pulumi)")/pulumi-resource-pulumi-nodejs"
   [[ -x "$dest" ]] && return 0
-  src="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')/nodejs/dist/pulumi-resource-pulumi-nodejs"
+  src="$(download_field "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" Dir)/nodejs/dist/pulumi-resource-pulumi-nodejs"
   [[ -f "$src" ]] || die "pulumi-resource-pulumi-nodejs not found in the module source ($src)"
   install -m 0755 "$src" "$dest"
   echo "pulumi-resource-pulumi-nodejs installed in $(dirname "$dest")"
@@ -416,8 +419,7 @@ build_pulumi_language_nodejs() {
 build_pulumi_resource_kubernetes() {
   local out="$1" src="$CACHE/src/pulumi-kubernetes-$PULUMI_KUBERNETES_VERSION" dir
   if [[ ! -f "$src/.ready" ]]; then
-    dir="$(go mod download -json "github.com/pulumi/pulumi-kubernetes/provider/v4@$PULUMI_KUBERNETES_MODULE_VERSION" |
-      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    dir="$(download_field "github.com/pulumi/pulumi-kubernetes/provider/v4@$PULUMI_KUBERNETES_MODULE_VERSION" Dir)"
     [[ -n "$dir" && -d "$dir" ]] || die "could not download github.com/pulumi/pulumi-kubernetes/provider/v4@$PULUMI_KUBERNETES_MODULE_VERSION"
     rm -rf "$src"; mkdir -p "$src"
     cp -R "$dir/." "$src/"; chmod -R u+w "$src"
