@@ -8,6 +8,8 @@ export interface ProvisionStage {
   readonly step?: number;
   /** `batches`: time from this batch's start to the next one's. */
   readonly intervalMs?: number;
+  /** `batches`: wait until this batch's routes settled before the next one. */
+  readonly waitReady?: boolean;
   /** `steps`: hold at this level after the step's routes settled. */
   readonly holdMs?: number;
 }
@@ -24,7 +26,7 @@ export function provisionStages(shape: LoadShape, routes: number, warmUpRoutes: 
       return [{ from: first, to: routes }];
     case 'batches': {
       const stages: ProvisionStage[] = [];
-      for (let from = first; from <= routes; from += shape.batchSize) stages.push({ from, to: Math.min(routes, from + shape.batchSize - 1), intervalMs: shape.intervalMs });
+      for (let from = first; from <= routes; from += shape.batchSize) stages.push({ from, to: Math.min(routes, from + shape.batchSize - 1), intervalMs: shape.intervalMs, ...(shape.waitReady ? { waitReady: true } : {}) });
       return stages;
     }
     case 'steps': {

@@ -13,15 +13,13 @@ import { ResourceMap } from '../kube/resources';
 import { BenchResults, Component, Failure, GateCheck, MilestoneRecord, Phase, PhaseRecord, ProfileRecord, RESULTS_SCHEMA_VERSION } from '../results/schema';
 import { Scenario } from '../scenario/types';
 import { nowMs } from './clock';
-import { GatewayClient, describeProbe } from './gateway-client';
 import { checkHealthGate } from './health-gate';
 import { churnVictims, provisionStages } from './load-shape';
 import { MilestoneWatcher, ObservedMilestone } from './milestone-watcher';
-import { PortForward } from './port-forward';
 import { preflight } from './preflight';
-import { ProbeOutcome, ProbeScheduler } from './probe-scheduler';
+import { ControlPlaneEndpoints, ReadinessOutcome, RouteReadiness, startRouteReadiness } from './route-readiness';
 import { ProfileSource, clusterProfileSources, takeProfiles } from './profiles';
-import { SampleRecorder, Sampler, runnerPlatform } from './samplers';
+import { ProcessSampler, SampleRecorder, Sampler, runnerPlatform } from './samplers';
 import { sleepUntil } from './sleep';
 
 export interface RunOptions {
@@ -41,6 +39,8 @@ export interface RunOptions {
   readonly keep?: boolean;
   /** Start even when the config-size plan predicts a limit is crossed. @default false */
   readonly force?: boolean;
+  /** Where control-plane readiness is observed (scenario gateway mode `control-plane`, local controllers). */
+  readonly controlPlane?: ControlPlaneEndpoints;
   /** pprof endpoints of controllers running as local processes; absent: the controllers' pods in the cluster. */
   readonly profileSources?: readonly ProfileSource[];
   /** Ctrl-C: ends the run early; what was measured is returned and the fixture is still cleaned up. */
@@ -104,12 +104,16 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
   const checked = await preflight(cluster, { spec, gatewayUrl: scenario.gateway.url, grpcMaxMessageBytes: scenario.gateway.grpcMaxMessageBytes, allowMissingControllers: scenario.gateway.allowMissingControllers, force: options.force ?? false });
   notMeasured.push(...checked.warnings.filter((w) => w.includes('not found')).map((w) => `${w}: its CPU and memory were not measured`));
 
-  const recorder = new SampleRecorder(options.samplers, scenario.sampling.intervalMs, () => ({ phase, liveObjects: liveRoutes.size, ...position }));
+  let readiness: RouteReadiness | undefined;
+  // The extproc runs here only in control-plane mode, from the first filter config on: sampled once it exists.
+  const extprocSampler = new ProcessSampler([{ component: 'ai-gateway-extproc', pid: () => readiness?.extprocPid }]);
+  const samplers = scenario.gateway.mode === 'control-plane' ? [...options.samplers, extprocSampler] : options.samplers;
+  const recorder = new SampleRecorder(samplers, scenario.sampling.intervalMs, () => ({ phase, liveObjects: liveRoutes.size, ...position }));
   recorder.start();
 
   // The warm-up route is waited for, not timed: its outcome goes to the waiter instead of the records.
-  const warmUpWaiters = new Map<string, (outcome: ProbeOutcome) => void>();
-  const onOutcome = (outcome: ProbeOutcome) => {
+  const warmUpWaiters = new Map<string, (outcome: ReadinessOutcome) => void>();
+  const onOutcome = (outcome: ReadinessOutcome) => {
     const { object, incarnation } = outcome.route;
     const waiter = warmUpWaiters.get(object);
     if (waiter) {
@@ -120,16 +124,13 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
     if (outcome.kind === 'firstSuccess') return;
     if (outcome.kind === 'timedOut') {
       routeTally.failed++;
-      failures.push({ phase, object, message: `not ready (${probing.consecutiveSuccesses} successes in a row) within ${probing.perRouteTimeoutMs} ms (last: ${describeProbe(outcome.lastResult)})` });
+      failures.push({ phase, object, message: outcome.detail });
     }
     settled();
   };
 
-  let client: GatewayClient | undefined;
-  let probes: ProbeScheduler | undefined;
-  let portForward: PortForward | undefined;
   let watcher: MilestoneWatcher | undefined;
-  const onAbort = () => probes?.stop();
+  const onAbort = () => readiness?.stop();
   options.signal?.addEventListener('abort', onAbort);
 
   const parent = { name: applySetParentName(spec.fixtureId), namespace: spec.namespace };
@@ -145,7 +146,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
   const deleteLimiter = new RateLimiter(rate.qps, rate.burst);
 
   /** Creates routes (the next incarnation of each) and starts probing each as soon as the apiserver accepted it. */
-  const createRoutes = async (routes: readonly ApplyObject[], scheduler: ProbeScheduler) => {
+  const createRoutes = async (routes: readonly ApplyObject[], scheduler: RouteReadiness) => {
     await forEachConcurrently(
       routes,
       load.concurrency,
@@ -184,7 +185,9 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
         const response = await cluster.requestRetrying('DELETE', `${await resources.objectPath(route)}?propagationPolicy=Background`);
         if (response.status !== 200 && response.status !== 202) return void failures.push({ phase, object, message: `delete failed with HTTP ${response.status}: ${messageOf(response.body)}` });
         liveRoutes.delete(route.metadata.name);
-        milestones.push({ object, milestone: 'deleted', clientTimeMs: nowMs(), incarnation: incarnations.get(route.metadata.name) });
+        const incarnation = incarnations.get(route.metadata.name);
+        milestones.push({ object, milestone: 'deleted', clientTimeMs: nowMs(), incarnation });
+        readiness?.removed({ object, model: annotation(route, 'aigw-scale/model'), backend: annotation(route, 'aigw-scale/backend'), incarnation });
       },
       aborted,
     );
@@ -233,11 +236,17 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
     );
     if (warm.failed.length > 0) throw new Error(`warm-up apply failed: ${warm.failed.map((f) => `${f.object}: ${f.message}`).join('; ')}`);
     for (const route of warmUp) liveRoutes.add(route.metadata.name);
-    if (!scenario.gateway.url) portForward = await PortForward.toGateway(cluster, { name: spec.gatewayName, namespace: spec.namespace });
-    const gatewayUrl = scenario.gateway.url ?? portForward!.url;
-    client = new GatewayClient(gatewayUrl, Math.min(10_000, probing.perRouteTimeoutMs), probing.concurrency);
-    const scheduler = (probes = new ProbeScheduler(client, onOutcome, { intervalMs: probing.requestIntervalMs, timeoutMs: probing.perRouteTimeoutMs, concurrency: probing.concurrency, consecutiveSuccesses: probing.consecutiveSuccesses }));
-    const warmOutcome = await new Promise<ProbeOutcome | undefined>((resolve) => {
+    const scheduler = (readiness = await startRouteReadiness({
+      cluster,
+      scenario,
+      gateway: { name: spec.gatewayName, namespace: spec.namespace },
+      controlPlane: options.controlPlane,
+      onOutcome,
+      onRecord: (record) => milestones.push(record),
+      log: (line) => options.onPhase?.(phase, line),
+      signal: options.signal,
+    }));
+    const warmOutcome = await new Promise<ReadinessOutcome | undefined>((resolve) => {
       const route = warmUp[0];
       const object = objectName(spec.namespace, route.metadata.name);
       warmUpWaiters.set(object, resolve);
@@ -247,7 +256,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
     warmUpWaiters.clear();
     if (aborted() || !warmOutcome) throw new Interrupted();
     if (warmOutcome.kind !== 'ready') {
-      throw new Error(`${warmUp[0].metadata.name} was not ready through ${gatewayUrl} within ${probing.perRouteTimeoutMs} ms (last: ${describeProbe(warmOutcome.lastResult)}); is the gateway routing this fixture?`);
+      throw new Error(`${warmUp[0].metadata.name} was not ready ${scheduler.description}: ${warmOutcome.detail}; is the gateway routing this fixture?`);
     }
 
     // Provision the timed routes in the scenario's shape.
@@ -266,6 +275,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
         track(routes.length);
       }
       await createRoutes(routes, scheduler);
+      if (stage.waitReady) await scheduler.idle();
       if (stage.intervalMs !== undefined) await sleepUntil(stageStarted + stage.intervalMs, options.signal);
       if (stage.step === undefined) continue;
 
@@ -334,10 +344,11 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
       interrupted = true;
     }
   } finally {
-    probes?.stop();
     options.signal?.removeEventListener('abort', onAbort);
-    client?.close();
-    portForward?.close();
+    if (readiness) {
+      await readiness.close();
+      for (const problem of new Set(readiness.problems)) failures.push({ phase, message: `readiness: ${problem}` });
+    }
     if (watcher) {
       await watcher.stop();
       for (const error of new Set(watcher.errors)) failures.push({ phase, message: `milestone watch: ${error}` });
@@ -358,10 +369,11 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
 
   for (const error of new Set(recorder.errors)) failures.push({ phase: 'validate', message: `sampling: ${error}` });
   const sampled = new Set(recorder.samples.map((s) => s.component));
-  const expected: Component[] = ['envoy-gateway', 'ai-gateway-controller', 'envoy-proxy'];
-  for (const component of expected.filter((c) => !sampled.has(c))) notMeasured.push(`${component}: no CPU or memory samples (no pods found, or no metrics source)`);
   const mode = scenario.gateway.mode;
-  if (mode !== 'cluster') notMeasured.push(`data plane: requests went through the ${mode} gateway, not Envoy`);
+  const expected: Component[] = mode === 'control-plane' ? ['envoy-gateway', 'ai-gateway-controller', 'ai-gateway-extproc'] : ['envoy-gateway', 'ai-gateway-controller', 'envoy-proxy'];
+  for (const component of expected.filter((c) => !sampled.has(c))) notMeasured.push(`${component}: no CPU or memory samples (no pods found, or no metrics source)`);
+  if (mode === 'control-plane') notMeasured.push(CONTROL_PLANE_NOT_MEASURED);
+  else if (mode !== 'cluster') notMeasured.push(`data plane: requests went through the ${mode} gateway, not Envoy`);
 
   const shape = load.shape;
   return {
@@ -398,3 +410,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
 }
 
 class Interrupted extends Error {}
+
+/** What a control-plane run leaves out, said in every report of one. */
+export const CONTROL_PLANE_NOT_MEASURED =
+  'data plane: Envoy did not run (no registry here ships it). A route counted as ready when Envoy Gateway served it in xDS to the Gateway\'s Envoy and the real AI Gateway extproc had loaded it; Envoy applying that config, the kubelet\'s Secret-volume refresh (we sync at once) and traffic were not measured.';

@@ -124,12 +124,15 @@ export class ProcessSampler implements Sampler {
   private readonly previous = new Map<Component, { ticks: number; atMs: number }>();
   private static readonly TICKS_PER_SECOND = 100;
 
-  constructor(private readonly processes: readonly { component: Component; pid: number }[]) {}
+  /** A pid, or a function giving it once the process exists (undefined: not yet, nothing sampled). */
+  constructor(private readonly processes: readonly { component: Component; pid: number | (() => number | undefined) }[]) {}
 
   async read(): Promise<Reading[]> {
     const readings: Reading[] = [];
     const at = nowMs();
-    for (const { component, pid } of this.processes) {
+    for (const { component, pid: pidOrGetter } of this.processes) {
+      const pid = typeof pidOrGetter === 'function' ? pidOrGetter() : pidOrGetter;
+      if (pid === undefined) continue;
       let stat: string;
       let status: string;
       try {

@@ -7,8 +7,8 @@ export const BUILD_SCRIPT = path.join(__dirname, 'build-binaries.sh');
 
 export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
 export type Component = (typeof COMPONENTS)[number];
-/** The real controllers (`local up --controllers`); built only on request (`local build --with-controllers`). */
-export const CONTROLLER_COMPONENTS = ['ai-gateway-controller', 'envoy-gateway'] as const;
+/** The real controllers (`local up --controllers`) and the AI Gateway external processor; built only on request (`local build --with-controllers`). */
+export const CONTROLLER_COMPONENTS = ['ai-gateway-controller', 'ai-gateway-extproc', 'envoy-gateway', 'aigw-scale-probe'] as const;
 export type ControllerComponent = (typeof CONTROLLER_COMPONENTS)[number];
 export type AnyComponent = Component | ControllerComponent;
 
@@ -31,7 +31,7 @@ export function requireBinaries(components: readonly AnyComponent[]): BinaryPath
     const controllers = missing.filter((c): c is ControllerComponent => (CONTROLLER_COMPONENTS as readonly string[]).includes(c));
     const how =
       controllers.length === missing.length
-        ? `\`npx aigw-scale local build --with-controllers\` (needs Go and a module proxy that serves github.com/envoyproxy/ai-gateway; about 16 min cold)`
+        ? `\`npx aigw-scale local build --with-controllers\` (needs Go, and the AI Gateway source archive when the module proxy refuses github.com/envoyproxy/ai-gateway: AIGW_SCALE_AI_GATEWAY_SRC, default ../shared/upstream-src/; about 20 min cold)`
         : `\`npx aigw-scale local build${controllers.length > 0 ? ' --with-controllers' : ''}\` (needs Go; about 15 min cold)`;
     throw new Error(`missing ${missing.join(', ')} (looked in ${path.dirname(path.dirname(paths[missing[0]]!))}); build them with ${how}`);
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds pinned control-plane binaries (etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kwok; on request also the real
-# controllers: ai-gateway-controller, envoy-gateway; or the Pulumi engine: pulumi,
+# controllers: ai-gateway-controller, ai-gateway-extproc, envoy-gateway, with this
+# repo's aigw-scale-probe; or the Pulumi engine: pulumi,
 # pulumi-language-nodejs, pulumi-resource-kubernetes) from the Go module proxy
 # into a cache outside the repo. The only network this project can rely on is the
 # package registries, so release tarballs are not an option: everything is
@@ -13,11 +14,13 @@
 #
 #   --only LIST     comma-separated subset of: etcd, kube-apiserver,
 #                   kube-controller-manager, kube-scheduler, kwok,
-#                   ai-gateway-controller, envoy-gateway, pulumi,
+#                   ai-gateway-controller, ai-gateway-extproc, envoy-gateway,
+#                   aigw-scale-probe, pulumi,
 #                   pulumi-language-nodejs, pulumi-resource-kubernetes
 #   --with-controllers
-#                   also build the two controllers (ai-gateway-controller,
-#                   envoy-gateway); they are not in the default set
+#                   also build the controllers (ai-gateway-controller, its extproc,
+#                   envoy-gateway) and aigw-scale-probe (this repo's xDS/extproc
+#                   observer, src/local/probe); they are not in the default set
 #   --with-pulumi   also build the Pulumi CLI, its Node.js language host and
 #                   the Kubernetes provider (for `npm run test:e2e`; not needed
 #                   when a Pulumi CLI is installed the usual way)
@@ -30,7 +33,10 @@
 #   ETCD_VERSION        default v3.6.16
 #   KUBERNETES_VERSION  default v1.36.3 (apiserver, controller-manager, scheduler)
 #   KWOK_VERSION        default v0.8.0
-#   AI_GATEWAY_VERSION  default v1.1.0 (github.com/envoyproxy/ai-gateway ./cmd/controller)
+#   AI_GATEWAY_VERSION  default v1.1.0 (github.com/envoyproxy/ai-gateway ./cmd/controller, ./cmd/extproc)
+#   AIGW_SCALE_AI_GATEWAY_SRC  the ai-gateway source when the proxy refuses the module: a
+#                       `git archive` .tar.gz (default ../shared/upstream-src/ai-gateway-<version>.tar.gz,
+#                       checked against its pinned sha256, or AIGW_SCALE_AI_GATEWAY_SHA256) or a checkout
 #   ENVOY_GATEWAY_VERSION default v1.8.1 (github.com/envoyproxy/gateway/cmd/envoy-gateway)
 #   PULUMI_VERSION      default v3.248.0 (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi; matches @pulumi/pulumi)
 #   PULUMI_NODEJS_HOST_VERSION default v3.68.0: the last github.com/pulumi/pulumi/sdk/v3
@@ -41,7 +47,8 @@
 #                       own, so the release commit is named by PULUMI_KUBERNETES_MODULE_VERSION
 #                       (default v4.0.0-20260115033456-f47bc2d6f199 = tag v4.25.0)
 #
-# Layout: $CACHE/bin/<component>-<version>/<component> (kwok also gets a
+# Layout: $CACHE/bin/<component>-<version>/<component> (aigw-scale-probe's
+# version is a hash of its sources; kwok also gets a
 # stages/ dir of Stage configs there); wrapper modules in
 # $CACHE/src, build logs in $CACHE/logs. GOCACHE and GOMODCACHE are left at
 # Go's defaults so that rebuilds after a version bump stay incremental.
@@ -61,9 +68,16 @@ MIN_GO="1.26.0"
 
 CACHE="${AIGW_SCALE_CACHE:-$HOME/.cache/aigw-scale}"
 DEFAULT_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
-CONTROLLER_COMPONENTS=(ai-gateway-controller envoy-gateway)
+CONTROLLER_COMPONENTS=(ai-gateway-controller ai-gateway-extproc envoy-gateway aigw-scale-probe)
 PULUMI_COMPONENTS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes)
 ALL_COMPONENTS=("${DEFAULT_COMPONENTS[@]}" "${CONTROLLER_COMPONENTS[@]}" "${PULUMI_COMPONENTS[@]}")
+
+# The probe is built from this repo, so its "version" is a hash of its sources:
+# a cached binary is rebuilt exactly when they change.
+PROBE_SRC="$(cd "$(dirname "$0")" && pwd)/probe"
+probe_version() {
+  (cd "$PROBE_SRC" && LC_ALL=C cat go.mod go.sum $(LC_ALL=C ls *.go) | sha256sum | cut -c1-12)
+}
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 die() { echo "build-binaries: $*" >&2; exit 1; }
@@ -73,8 +87,9 @@ version_of() {
     etcd) echo "$ETCD_VERSION" ;;
     kwok) echo "$KWOK_VERSION" ;;
     kube-*) echo "$KUBERNETES_VERSION" ;;
-    ai-gateway-controller) echo "$AI_GATEWAY_VERSION" ;;
+    ai-gateway-controller|ai-gateway-extproc) echo "$AI_GATEWAY_VERSION" ;;
     envoy-gateway) echo "$ENVOY_GATEWAY_VERSION" ;;
+    aigw-scale-probe) probe_version ;;
     pulumi) echo "$PULUMI_VERSION" ;;
     pulumi-language-nodejs) echo "$PULUMI_NODEJS_HOST_VERSION" ;;
     pulumi-resource-kubernetes) echo "$PULUMI_KUBERNETES_VERSION" ;;
@@ -164,9 +179,10 @@ expected_version_text() {
     kwok) echo "${KWOK_VERSION#v}" ;;
     kube-*) echo "Kubernetes $KUBERNETES_VERSION" ;;
     envoy-gateway) echo "ENVOY_GATEWAY_VERSION: $ENVOY_GATEWAY_VERSION" ;;
+    aigw-scale-probe) probe_version ;;
     # The controller has no version flag (and -trimpath keeps -ldflags out of
     # the build info): look for the linked-in version string itself.
-    ai-gateway-controller) echo "$AI_GATEWAY_VERSION-0-g" ;;
+    ai-gateway-controller|ai-gateway-extproc) echo "$AI_GATEWAY_VERSION-0-g" ;;
     pulumi) echo "$PULUMI_VERSION" ;;
     # Plugins have no version flag: look for the version linked in with -X.
     pulumi-language-nodejs) echo "$PULUMI_NODEJS_HOST_VERSION" ;;
@@ -175,8 +191,8 @@ expected_version_text() {
 }
 version_output() {
   case "$2" in
-    envoy-gateway) timeout 30 "$1" version 2>&1 ;;
-    ai-gateway-controller) grep -aoE -m1 -- "${AI_GATEWAY_VERSION//./\\.}-[0-9]+-g[0-9a-f]+" "$1" | head -n1 ;;
+    envoy-gateway|aigw-scale-probe) timeout 30 "$1" version 2>&1 ;;
+    ai-gateway-controller|ai-gateway-extproc) grep -aoE -m1 -- "${AI_GATEWAY_VERSION//./\\.}-[0-9]+-g[0-9a-f]+" "$1" | head -n1 ;;
     pulumi) PULUMI_SKIP_UPDATE_CHECK=true timeout 30 "$1" version 2>&1 ;;
     pulumi-language-nodejs) grep -aoF -m1 -- "$PULUMI_NODEJS_HOST_VERSION" "$1" | head -n1 ;;
     pulumi-resource-kubernetes) grep -aoF -m1 -- "${PULUMI_KUBERNETES_VERSION#v}" "$1" | head -n1 ;;
@@ -339,36 +355,83 @@ build_envoy_gateway() {
   rmdir "$gobin"
 }
 
-# ---- AI Gateway controller ---------------------------------------------------
-# No replace directives upstream. The module source comes from the Go module
-# proxy and is built inside its own module, so its go.sum pins every dependency.
-# (Some proxy mirrors refuse github.com/envoyproxy/ai-gateway with 403; then this
-# component cannot be built there and the script says so.)
-# Version ldflag as upstream's Makefile: `git describe --tags --long`.
+# ---- AI Gateway controller and external processor ----------------------------
+# No replace directives upstream; built inside its own module so its go.sum pins
+# every dependency (all of which the proxy serves). The module itself comes from
+# the proxy when it serves it; the proxy reachable here refuses it (HTTP 403), so
+# otherwise from the source archive in ../shared/upstream-src (or the archive or
+# checkout that AIGW_SCALE_AI_GATEWAY_SRC names). A pinned archive must match its
+# sha256. Both binaries carry the same version string (the extproc rejects a
+# filter config written by a controller of another version), set as upstream's
+# Makefile does from `git describe --tags --long`.
+declare -A AI_GATEWAY_ARCHIVE_SHA256=(
+  [v1.1.0]=1ae906f1692161bf1af41a5d713daa2c36fdbb2a0ae114b3ae1db28625d94e9d
+)
 ai_gateway_src() { echo "$CACHE/src/ai-gateway-$AI_GATEWAY_VERSION"; }
+ai_gateway_source_setting() {
+  if [[ -n "${AIGW_SCALE_AI_GATEWAY_SRC:-}" ]]; then echo "$AIGW_SCALE_AI_GATEWAY_SRC"
+  else echo "$(cd "$(dirname "$0")/../.." && pwd)/../shared/upstream-src/ai-gateway-$AI_GATEWAY_VERSION.tar.gz"; fi
+}
+# Unpacks (or copies) the source named by the setting into $1 and writes $1/.commit.
+unpack_ai_gateway_source() {
+  local dest="$1" source sha expected top
+  source="$(ai_gateway_source_setting)"
+  if [[ -d "$source" ]]; then
+    [[ -f "$source/go.mod" ]] && grep -q '^module github.com/envoyproxy/ai-gateway$' "$source/go.mod" ||
+      die "$source is not an ai-gateway checkout (no go.mod of module github.com/envoyproxy/ai-gateway)"
+    cp -R "$source/." "$dest/"; chmod -R u+w "$dest"
+    git -C "$source" rev-parse HEAD >"$dest/.commit" 2>/dev/null || : >"$dest/.commit"
+    echo "ai-gateway source: checkout $source (commit $(cat "$dest/.commit"))"
+    return 0
+  fi
+  [[ -f "$source" ]] || die "no AI Gateway source at $source: the Go module proxy refuses github.com/envoyproxy/ai-gateway; point AIGW_SCALE_AI_GATEWAY_SRC at the ai-gateway-$AI_GATEWAY_VERSION.tar.gz archive (git archive of tag $AI_GATEWAY_VERSION) or a checkout"
+  sha="$(sha256sum "$source" | cut -d' ' -f1)"
+  expected="${AIGW_SCALE_AI_GATEWAY_SHA256:-${AI_GATEWAY_ARCHIVE_SHA256[$AI_GATEWAY_VERSION]:-}}"
+  if [[ -n "$expected" && "$sha" != "$expected" ]]; then
+    die "$source has sha256 $sha, expected $expected for ai-gateway $AI_GATEWAY_VERSION (set AIGW_SCALE_AI_GATEWAY_SHA256 to accept another archive)"
+  fi
+  [[ -n "$expected" ]] || echo "warning: no pinned sha256 for ai-gateway $AI_GATEWAY_VERSION; archive sha256 $sha" >&2
+  # `git archive` records the commit in the tar's pax header.
+  gzip -dc "$source" | git get-tar-commit-id >"$dest/.commit" 2>/dev/null || : >"$dest/.commit"
+  top="$(tar tzf "$source" | head -n1)"; top="${top%%/*}"
+  tar xzf "$source" -C "$dest" --strip-components=1 "$top"
+  echo "ai-gateway source: archive $source (sha256 $sha, commit $(cat "$dest/.commit"))"
+}
 prepare_ai_gateway() {
   local src dir
   src="$(ai_gateway_src)"
   [[ -f "$src/.ready" ]] && return 0
   rm -rf "$src"; mkdir -p "$src"
-  dir="$(download_field "github.com/envoyproxy/ai-gateway@$AI_GATEWAY_VERSION" Dir 2>/dev/null)" || true
-  if [[ -n "$dir" && -d "$dir" ]]; then
+  if [[ -z "${AIGW_SCALE_AI_GATEWAY_SRC:-}" ]]; then
+    dir="$(download_field "github.com/envoyproxy/ai-gateway@$AI_GATEWAY_VERSION" Dir 2>/dev/null)" || true
+  fi
+  if [[ -n "${dir:-}" && -d "$dir" ]]; then
     cp -R "$dir/." "$src/"; chmod -R u+w "$src"
     info_field "github.com/envoyproxy/ai-gateway@$AI_GATEWAY_VERSION" Hash >"$src/.commit"
+    echo "ai-gateway source: module proxy"
   else
-    die "the Go module proxy ($(go env GOPROXY)) does not serve github.com/envoyproxy/ai-gateway@$AI_GATEWAY_VERSION; build it where proxy.golang.org is reachable"
+    unpack_ai_gateway_source "$src"
   fi
   (cd "$src" && go mod download)
   touch "$src/.ready"
 }
-build_ai_gateway_controller() {
-  local out="$1" src commit
+build_ai_gateway() {
+  local pkg="$1" out="$2" src commit
   prepare_ai_gateway
   src="$(ai_gateway_src)"
   commit="$(cat "$src/.commit" 2>/dev/null || true)"
   (cd "$src" && nice -n 10 go build "${GO_BUILD_FLAGS[@]}" \
     -ldflags "-s -w -X github.com/envoyproxy/ai-gateway/internal/version.version=$AI_GATEWAY_VERSION-0-g${commit:0:9}" \
-    -o "$out" ./cmd/controller)
+    -o "$out" "$pkg")
+}
+
+# ---- aigw-scale-probe ----------------------------------------------------------
+# This repo's own module (src/local/probe); it pins go-control-plane and grpc at
+# Envoy Gateway's versions, so the Go build cache is shared with that build.
+build_probe() {
+  local out="$1"
+  (cd "$PROBE_SRC" && nice -n 10 go build "${GO_BUILD_FLAGS[@]}" \
+    -ldflags "-s -w -X main.version=$(probe_version)" -o "$out" .)
 }
 
 # ---- Pulumi ------------------------------------------------------------------
@@ -458,7 +521,9 @@ for c in "${selected[@]}"; do
     etcd) builder=(build_etcd "$tmp") ;;
     kwok) builder=(build_kwok "$tmp") ;;
     envoy-gateway) builder=(build_envoy_gateway "$tmp") ;;
-    ai-gateway-controller) builder=(build_ai_gateway_controller "$tmp") ;;
+    aigw-scale-probe) builder=(build_probe "$tmp") ;;
+    ai-gateway-controller) builder=(build_ai_gateway ./cmd/controller "$tmp") ;;
+    ai-gateway-extproc) builder=(build_ai_gateway ./cmd/extproc "$tmp") ;;
     pulumi) builder=(build_pulumi "$tmp") ;;
     pulumi-language-nodejs) builder=(build_pulumi_language_nodejs "$tmp") ;;
     pulumi-resource-kubernetes) builder=(build_pulumi_resource_kubernetes "$tmp") ;;

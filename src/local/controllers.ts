@@ -23,8 +23,8 @@
  *   apart in two pods. So Envoy Gateway runs in its own network namespace too (`unshare --net`), and a small
  *   Node bridge joins it to this host's loopback through Unix sockets: in its namespace 127.0.0.1:<apiserver
  *   port> and 127.0.0.1:<extension port> lead to the real ones (so it uses the same kubeconfig and address),
- *   its health port 8081 is reachable from here through a socket, and its admin port (pprof on) is forwarded to
- *   the same port number on this host's loopback.
+ *   its health port 8081 is reachable from here through a socket, its admin port (pprof on) is forwarded to
+ *   the same port number on this host's loopback, and its xDS port 18000 to a free port here (ControllersInfo.xdsServer).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -54,6 +54,8 @@ export const AI_GATEWAY_WEBHOOK_CONFIG = `envoy-ai-gateway-gateway-pod-mutator.$
 export const ENVOY_GATEWAY_CERTS_PATH = '/certs';
 /** Envoy Gateway's health probe port (fixed in v1.8.1, bound on all addresses). */
 export const ENVOY_GATEWAY_HEALTH_PORT = 8081;
+/** Envoy Gateway's xDS server port (fixed in v1.8.1, bound on all addresses), where every Envoy connects. */
+export const ENVOY_GATEWAY_XDS_PORT = 18000;
 
 /** The host side of Envoy Gateway's network bridge, a process recorded like the others. */
 export const BRIDGE = 'envoy-gateway-bridge';
@@ -91,6 +93,8 @@ export interface ControllersInfo {
   readonly extensionServer: string;
   readonly webhookPort: number;
   readonly envoyGatewayAdminPort: number;
+  /** host:port on this host's loopback that leads to Envoy Gateway's xDS server (mTLS, as Envoy connects). */
+  readonly xdsServer?: string;
   readonly envoyGatewayConfig: string;
   readonly envoyGatewayNamespace: string;
   readonly aiGatewayNamespace: string;
@@ -161,7 +165,7 @@ export async function startControllers(ctx: ControllerContext, options: Controll
   await writeSecretFiles(cluster, ENVOY_GATEWAY_NAMESPACE, 'envoy-gateway', egCerts, ['ca.crt', 'tls.crt', 'tls.key']);
 
   // AI Gateway controller: webhook certificate for 127.0.0.1 and the webhook configuration it insists on.
-  const [extensionPort, webhookPort, adminPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [extensionPort, webhookPort, adminPort, xdsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const aigwCerts = path.join(dir, 'ai-gateway-certs');
   selfSignedCertificate(aigwCerts, '127.0.0.1');
   await applyWebhookConfiguration(cluster, webhookPort, fs.readFileSync(path.join(aigwCerts, 'ca.crt')));
@@ -203,6 +207,7 @@ export async function startControllers(ctx: ControllerContext, options: Controll
     `unix:${sock('apiserver')}=>tcp:127.0.0.1:${apiPort}`,
     `unix:${sock('extension')}=>tcp:${extensionServer}`,
     `tcp:127.0.0.1:${adminPort}=>unix:${sock('admin')}`,
+    `tcp:127.0.0.1:${xdsPort}=>unix:${sock('xds')}`,
     '--ready',
     hostReady,
   ]);
@@ -225,7 +230,7 @@ export async function startControllers(ctx: ControllerContext, options: Controll
         'set -e',
         'ip link set lo up',
         'mount --bind "$0" "$1"',
-        '"$4" -e "$5" "tcp:127.0.0.1:$6=>unix:$7" "tcp:${8}=>unix:$9" "unix:${10}=>tcp:127.0.0.1:${11}" "unix:${13}=>tcp:127.0.0.1:${14}" --ready "${12}" --exit-with-parent &',
+        '"$4" -e "$5" "tcp:127.0.0.1:$6=>unix:$7" "tcp:${8}=>unix:$9" "unix:${10}=>tcp:127.0.0.1:${11}" "unix:${13}=>tcp:127.0.0.1:${14}" "unix:${15}=>tcp:127.0.0.1:${16}" --ready "${12}" --exit-with-parent &',
         'i=0; while [ ! -e "${12}" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
         'exec "$2" server --config-path "$3"',
       ].join('\n'),
@@ -244,6 +249,8 @@ export async function startControllers(ctx: ControllerContext, options: Controll
       nsReady,
       sock('admin'),
       String(adminPort),
+      sock('xds'),
+      String(ENVOY_GATEWAY_XDS_PORT),
     ],
     { command: 'unshare', env: kubeEnv },
   );
@@ -255,6 +262,7 @@ export async function startControllers(ctx: ControllerContext, options: Controll
     extensionServer,
     webhookPort,
     envoyGatewayAdminPort: adminPort,
+    xdsServer: `127.0.0.1:${xdsPort}`,
     envoyGatewayConfig,
     envoyGatewayNamespace: ENVOY_GATEWAY_NAMESPACE,
     aiGatewayNamespace: AI_GATEWAY_NAMESPACE,

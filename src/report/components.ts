@@ -8,6 +8,7 @@ export const COMPONENT_LABELS: Readonly<Record<Component, string>> = {
   'envoy-gateway': 'Envoy Gateway controller',
   'ai-gateway-controller': 'AI Gateway controller',
   'envoy-proxy': 'Envoy proxy',
+  'ai-gateway-extproc': 'AI Gateway extproc',
   'kube-apiserver': 'kube-apiserver',
   etcd: 'etcd',
   'mock-provider': 'mock provider',
@@ -15,4 +16,4 @@ export const COMPONENT_LABELS: Readonly<Record<Component, string>> = {
 };
 
 /** Every component, in report order. */
-export const COMPONENT_ORDER: readonly Component[] = [...PRIMARY_COMPONENTS, 'kube-apiserver', 'etcd', 'mock-provider', 'runner'];
+export const COMPONENT_ORDER: readonly Component[] = [...PRIMARY_COMPONENTS, 'ai-gateway-extproc', 'kube-apiserver', 'etcd', 'mock-provider', 'runner'];

@@ -12,7 +12,7 @@ export const RESULTS_SCHEMA_VERSION = 2;
 const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** Components whose resource use is sampled. */
-export type Component = 'envoy-gateway' | 'ai-gateway-controller' | 'envoy-proxy' | 'kube-apiserver' | 'etcd' | 'mock-provider' | 'runner';
+export type Component = 'envoy-gateway' | 'ai-gateway-controller' | 'ai-gateway-extproc' | 'envoy-proxy' | 'kube-apiserver' | 'etcd' | 'mock-provider' | 'runner';
 
 /** Run phases, in order (`provision`/`hold` repeat per load step, `churn` per cycle). */
 export type Phase = 'preflight' | 'warm-up' | 'provision' | 'hold' | 'validate' | 'churn' | 'scale-down' | 'cleanup';

@@ -19,12 +19,14 @@ export interface ScenarioFlags {
   /** Reach the gateway by port-forward: removes a file's gateway.url. */
   portForward?: boolean;
   standIn?: boolean;
+  controlPlane?: boolean;
   grpcMaxMessageSize?: unknown;
   allowMissingControllers?: boolean;
   qps?: unknown;
   burst?: unknown;
   applyConcurrency?: unknown;
   batchSize?: unknown;
+  waitReady?: boolean;
   batchInterval?: unknown;
   /** Cumulative route counts, e.g. `100,200,300`. */
   steps?: string;
@@ -111,10 +113,13 @@ export function flagOverrides(flags: ScenarioFlags, base: ScenarioSource = FLAGS
   for (const { flag, option, path } of SIMPLE_FLAGS) if (flags[option] !== undefined) set(flag, path, flags[option]);
   if (flags.portForward) set('--port-forward', ['gateway', 'url'], undefined, true);
   if (flags.standIn) set('--stand-in', ['gateway', 'mode'], 'stand-in', true);
+  if (flags.controlPlane) set('--control-plane', ['gateway', 'mode'], 'control-plane', true);
 
   if (flags.steps !== undefined && flags.batchSize !== undefined) throw flagError('--steps', flags.steps, 'give at most one of --steps and --batch-size');
   if (flags.batchSize !== undefined) {
-    set('--batch-size', ['load', 'shape'], { type: 'batches', batchSize: flags.batchSize, ...(flags.batchInterval === undefined ? {} : { interval: flags.batchInterval }) }, flags.batchSize);
+    set('--batch-size', ['load', 'shape'], { type: 'batches', batchSize: flags.batchSize, ...(flags.batchInterval === undefined ? {} : { interval: flags.batchInterval }), ...(flags.waitReady ? { waitReady: true } : {}) }, flags.batchSize);
+  } else if (flags.waitReady) {
+    throw flagError('--wait-ready', true, 'needs --batch-size');
   } else if (flags.batchInterval !== undefined) set('--batch-interval', ['load', 'shape', 'interval'], flags.batchInterval);
   if (flags.steps !== undefined) {
     const steps = flags.steps.split(',').map((routes) => ({ routes: numberOrText(routes), ...(flags.hold === undefined ? {} : { hold: flags.hold }) }));

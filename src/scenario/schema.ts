@@ -39,7 +39,7 @@ export const SCENARIO_SCHEMA = {
     gateway: closed(
       {
         url: { type: 'string', pattern: '^https?://', description: 'Where the Gateway answers; absent: kubectl port-forward to its Envoy Service.' },
-        mode: { enum: ['cluster', 'stand-in'], default: 'cluster' },
+        mode: { enum: ['cluster', 'stand-in', 'control-plane'], default: 'cluster' },
         grpcMaxMessageSize: { ...size, default: '25Mi' },
         allowMissingControllers: { type: 'boolean', default: false },
       },
@@ -58,7 +58,7 @@ export const SCENARIO_SCHEMA = {
           // Each type names its own keys (if/then rather than oneOf: Ajv fills in defaults inside `then` only).
           allOf: [
             { if: shapeType('all-at-once'), then: closed({ type: {} }) },
-            { if: shapeType('batches'), then: closed({ type: {}, batchSize: positiveInteger, interval: { ...duration, default: 1000 } }, { required: ['batchSize'] }) },
+            { if: shapeType('batches'), then: closed({ type: {}, batchSize: positiveInteger, interval: { ...duration, default: 1000 }, waitReady: { type: 'boolean', default: false } }, { required: ['batchSize'] }) },
             {
               if: shapeType('steps'),
               then: closed(

@@ -43,8 +43,12 @@ export interface ScenarioFixture {
 export interface ScenarioGateway {
   /** Where the Gateway answers; absent: port-forward to its Envoy Service. */
   readonly url?: string;
-  /** What answers there: Envoy (`cluster`) or the test stand-in (`stand-in`). @default cluster */
-  readonly mode: 'cluster' | 'stand-in';
+  /**
+   * How readiness is measured: traffic through Envoy (`cluster`) or the test stand-in (`stand-in`), or, where no
+   * Envoy runs, on the control plane (`control-plane`: the route in Envoy Gateway's xDS and loaded by the real
+   * extproc; needs `aigw-scale local up --controllers`). @default cluster
+   */
+  readonly mode: 'cluster' | 'stand-in' | 'control-plane';
   /** The extension gRPC limit the cluster was installed with, bytes. @default 25Mi */
   readonly grpcMaxMessageBytes: number;
   /** Run without Envoy Gateway / AI Gateway controllers found (their resources are reported as not measured). */
@@ -67,7 +71,8 @@ export interface ScenarioLoad {
 
 export type LoadShape =
   | { readonly type: 'all-at-once' }
-  | { readonly type: 'batches'; readonly batchSize: number; readonly intervalMs: number }
+  /** `waitReady`: each batch waits until its routes are ready (or timed out) before the next starts (the blog's one-by-one). */
+  | { readonly type: 'batches'; readonly batchSize: number; readonly intervalMs: number; readonly waitReady: boolean }
   | { readonly type: 'steps'; readonly steps: readonly LoadStep[]; readonly healthGate: HealthGate };
 
 export interface LoadStep {

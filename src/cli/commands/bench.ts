@@ -6,6 +6,8 @@ import { FixtureSpec } from '../../../charts/fixture-spec';
 import { Cluster } from '../../kube/cluster';
 import { LocalClusterState, readState } from '../../local/control-plane';
 import { runScenario } from '../../bench/runner';
+import { ControlPlaneEndpoints } from '../../bench/route-readiness';
+import { requireBinaries } from '../../local/binaries';
 import { ProfileSource, localProfileSource } from '../../bench/profiles';
 import { KubeletSummarySampler, MetricsApiSampler, ProcessSampler, Sampler } from '../../bench/samplers';
 import { assessValidity, evaluateSlo, milestoneTable, renderJUnit, writeRepeatReports, writeReports } from '../../report';
@@ -50,8 +52,8 @@ const TOOL_VERSION: string = require('../../../package.json').version;
 
 /** Option keys that map to scenario fields (everything in ScenarioFlags). */
 const SCENARIO_FLAG_KEYS: readonly (keyof ScenarioFlags)[] = [
-  'routes', 'backends', 'headerMutation', 'namespace', 'fixture', 'mockProvider', 'gatewayUrl', 'portForward', 'standIn', 'grpcMaxMessageSize',
-  'allowMissingControllers', 'qps', 'burst', 'applyConcurrency', 'batchSize', 'batchInterval', 'steps', 'hold', 'churnCycles', 'churnShare',
+  'routes', 'backends', 'headerMutation', 'namespace', 'fixture', 'mockProvider', 'gatewayUrl', 'portForward', 'standIn', 'controlPlane', 'grpcMaxMessageSize',
+  'allowMissingControllers', 'qps', 'burst', 'applyConcurrency', 'batchSize', 'waitReady', 'batchInterval', 'steps', 'hold', 'churnCycles', 'churnShare',
   'scaleDownSteps', 'requestInterval', 'perRouteTimeout', 'probeConcurrency', 'consecutiveSuccesses', 'sampleInterval', 'milestone', 'slo', 'repeat', 'profiles',
 ];
 
@@ -73,6 +75,15 @@ function localStateOf(cluster: Cluster): LocalClusterState | undefined {
 /** Processes of `aigw-scale local up [--controllers]` that are sampled as themselves. */
 const LOCAL_COMPONENTS: readonly Component[] = ['kube-apiserver', 'etcd', 'envoy-gateway', 'ai-gateway-controller'];
 
+/** Where a control-plane run observes xDS, and the binaries it runs: from `local up --controllers` only. */
+function controlPlaneEndpoints(local: LocalClusterState | undefined, scenario: Scenario): ControlPlaneEndpoints | undefined {
+  if (scenario.gateway.mode !== 'control-plane') return undefined;
+  const xdsServer = local?.controllers?.xdsServer;
+  if (!xdsServer) throw new UsageError('--control-plane (gateway mode control-plane) needs the cluster of `aigw-scale local up --controllers` (Envoy Gateway\'s xDS server is reached through it); start it, or measure through Envoy with --gateway-url / --port-forward');
+  const binaries = requireBinaries(['ai-gateway-extproc', 'aigw-scale-probe']);
+  return { xdsServer, extprocBinary: binaries['ai-gateway-extproc']!, probeBinary: binaries['aigw-scale-probe']! };
+}
+
 /**
  * Envoy Gateway run by `aigw-scale local up --controllers` serves pprof on its admin port, forwarded to this
  * host; anywhere else the runner finds the controller pods itself (undefined).
@@ -88,10 +99,10 @@ const repeatable = (value: string, previous: string[] = []) => [...previous, val
 function resolveFromCommand(command: Command, options: BenchCliOptions): { scenario: Scenario; overridden: string[] } {
   const given: ScenarioFlags = {};
   for (const key of SCENARIO_FLAG_KEYS) if (command.getOptionValueSource(key) === 'cli') (given as Record<string, unknown>)[key] = options[key as keyof BenchCliOptions];
-  if (given.gatewayUrl !== undefined && given.portForward) throw new UsageError('give at most one of --gateway-url URL and --port-forward');
+  if ([given.gatewayUrl !== undefined, given.portForward, given.controlPlane].filter(Boolean).length > 1) throw new UsageError('give at most one of --gateway-url URL, --port-forward and --control-plane');
   if (!options.scenario) {
     if (given.routes === undefined) throw new UsageError('--routes N is required without --scenario FILE');
-    if (given.gatewayUrl === undefined && !given.portForward) throw new UsageError('give exactly one of --gateway-url URL or --port-forward (or a --scenario FILE)');
+    if (given.gatewayUrl === undefined && !given.portForward && !given.controlPlane) throw new UsageError('give exactly one of --gateway-url URL, --port-forward or --control-plane (or a --scenario FILE)');
   }
   return asUsageError(() => {
     const source = options.scenario ? readScenarioSource(readScenarioText(options.scenario), options.scenario) : FLAGS_ONLY_SOURCE;
@@ -119,12 +130,14 @@ export function benchCommand(): Command {
     .option('--gateway-url <url>', 'where the fixture Gateway answers (e.g. http://localhost:8080 with a kind port mapping)')
     .option('--port-forward', 'reach the Gateway through `kubectl port-forward` to its Envoy Service', false)
     .option('--stand-in', 'the gateway is the test stand-in, not Envoy (recorded in the results)', false)
+    .option('--control-plane', 'no Envoy here: a route is ready when Envoy Gateway serves it in xDS and the real extproc has loaded it (needs `aigw-scale local up --controllers`)', false)
     .option('--allow-missing-controllers', 'run even when Envoy Gateway / AI Gateway are not installed (their resources are reported as not measured)', false)
     .option('--grpc-max-message-size <quantity>', 'the extension gRPC limit the cluster was installed with (default 25Mi)')
     .addOption(new Option('--qps <n>', 'creates/deletes per second, client side (default: unlimited)').argParser(numberOrText))
     .addOption(new Option('--burst <n>', 'token-bucket size for --qps (default: max(1, qps))').argParser(numberOrText))
     .addOption(new Option('--apply-concurrency <n>', 'creates in flight (default 16)').argParser(numberOrText))
     .addOption(new Option('--batch-size <n>', 'create routes in batches of n (1 = one by one); default: all at once').argParser(numberOrText))
+    .option('--wait-ready', 'with --batch-size: each batch waits until its routes are ready before the next (--batch-size 1 --wait-ready: one by one, as the blog\'s tool did)')
     .addOption(new Option('--batch-interval <duration>', 'time from one batch start to the next, e.g. 1s (default 1s)').argParser(numberOrText))
     .option('--steps <list>', 'ramp in steps: cumulative live routes, e.g. 100,200,300 (the last = --routes), health gate between steps')
     .addOption(new Option('--hold <duration>', 'with --steps: hold each step this long, sampling, e.g. 30s').argParser(numberOrText))
@@ -171,6 +184,7 @@ export function benchCommand(): Command {
     try {
       const local = localStateOf(cluster);
       const samplers = await chooseSamplers(cluster, local);
+      const controlPlane = controlPlaneEndpoints(local, scenario);
       for (const [i, run] of runs.entries()) {
         if (interrupt.signal.aborted) break;
         if (scenario.repeat > 1) process.stderr.write(`=== run ${i + 1} of ${scenario.repeat}: fixture ${run.id}\n`);
@@ -187,6 +201,7 @@ export function benchCommand(): Command {
           keep: options.keep,
           force: options.force,
           profileSources: localProfileSources(local),
+          controlPlane,
           signal: interrupt.signal,
           onPhase: (phase, detail) => {
             bar?.done('done');

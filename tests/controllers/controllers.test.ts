@@ -11,16 +11,14 @@ import { LocalClusterState, downLocalCluster, upLocalCluster } from '../../src/l
 import { quantile } from '../../src/report/stats';
 import type { MilestoneSpec } from '../../src/scenario/types';
 import { synthFixture } from '../support/fixture';
-import { BIN } from './support';
+import { BIN } from '../cluster/support';
 
 /**
  * The real Envoy Gateway and AI Gateway controller on a local control plane of their own (`local up
- * --controllers`). Opt-in: the controller binaries are not part of the default `local build` (CI does not build
- * them), so this file runs only with AIGW_SCALE_CONTROLLER_TESTS=1 — and then fails, naming the build command,
- * when the binaries are missing. Envoy Gateway binds fixed ports (8081, 18000-18002, 19001) on all addresses, so
- * only one such cluster can run on a machine at a time.
+ * --controllers`), built by `npx aigw-scale local build --with-controllers`; a missing binary fails the suite with
+ * that command. The AI Gateway controller binds fixed ports (8080, 18002) on all addresses, so only one such
+ * cluster can run on a machine at a time (the suite runs in band).
  */
-const ENABLED = process.env.AIGW_SCALE_CONTROLLER_TESTS === '1';
 const NS = 'ctl';
 const ROUTES = 10;
 const EG_NAMESPACE = 'envoy-gateway-system';
@@ -29,9 +27,6 @@ const HTTPROUTES_PATH = `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/htt
 const routeName = (i: number) => `route-${String(i).padStart(6, '0')}`;
 const modelName = (i: number) => `model-${String(i).padStart(6, '0')}`;
 
-const title = ENABLED
-  ? 'real controllers (Envoy Gateway v1.8.1 + AI Gateway v1.1.0 controller) on a local control plane'
-  : 'real controllers on a local control plane — OPT-IN, skipped: set AIGW_SCALE_CONTROLLER_TESTS=1 (needs `npx aigw-scale local build --with-controllers`)';
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -50,7 +45,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 
 const accepted = (conditions: { type: string; status: string }[] | undefined) => (conditions ?? []).some((c) => c.type === 'Accepted' && c.status === 'True');
 
-(ENABLED ? describe : describe.skip)(title, () => {
+describe('real controllers (Envoy Gateway v1.8.1 + AI Gateway v1.1.0 controller) on a local control plane', () => {
   let dir: string;
   let state: LocalClusterState;
   let cluster: Cluster;

@@ -1,0 +1,150 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ControlPlaneReadiness } from '../controlplane/readiness';
+import { Cluster } from '../kube/cluster';
+import { Scenario } from '../scenario/types';
+import { GatewayClient, describeProbe } from './gateway-client';
+import { PortForward } from './port-forward';
+import { PendingRoute, ProbeOutcome, ProbeScheduler } from './probe-scheduler';
+
+/** Where the control-plane stages are observed: Envoy Gateway's xDS server and the binaries that read them. */
+export interface ControlPlaneEndpoints {
+  /** host:port of Envoy Gateway's xDS server on this host. */
+  readonly xdsServer: string;
+  readonly probeBinary: string;
+  readonly extprocBinary: string;
+}
+
+/** One outcome for one route: its first success through the gateway, ready, or given up on. */
+export interface ReadinessOutcome {
+  readonly route: PendingRoute;
+  readonly kind: ProbeOutcome['kind'];
+  readonly atMs: number;
+  /** Requests sent until this outcome (traffic only). */
+  readonly attempts?: number;
+  /** For timedOut: what was still missing, in words. */
+  readonly detail: string;
+}
+
+/** How the runner learns that a route is ready: through traffic, or on the control plane where no Envoy runs. */
+export interface RouteReadiness {
+  /** For progress lines and errors, e.g. `through http://127.0.0.1:8080`. */
+  readonly description: string;
+  readonly pending: number;
+  add(route: PendingRoute, addedMs?: number): void;
+  /** The route was deleted: follow it out of the data plane's config where that is observed. */
+  removed(route: PendingRoute): void;
+  /** Resolves when no route is pending, or once stopped. */
+  idle(): Promise<void>;
+  /** Stops waiting for routes (Ctrl-C): idle() resolves. */
+  stop(): void;
+  /** Problems of the observers themselves (not of routes), for the run's failures. */
+  readonly problems: readonly string[];
+  /** A process of the data plane that runs here and is sampled as itself (the extproc). */
+  readonly extprocPid?: number;
+  close(): Promise<void>;
+}
+
+export interface RouteReadinessOptions {
+  readonly cluster: Cluster;
+  readonly scenario: Scenario;
+  readonly gateway: { readonly name: string; readonly namespace: string };
+  readonly controlPlane?: ControlPlaneEndpoints;
+  readonly onOutcome: (outcome: ReadinessOutcome) => void;
+  /** Stage milestones of the control plane (filterConfig, xdsServed, extprocLoaded and their removals). */
+  readonly onRecord: (record: { object: string; milestone: string; clientTimeMs: number; incarnation?: number }) => void;
+  readonly log?: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** Starts the readiness source the scenario's gateway mode calls for. */
+export async function startRouteReadiness(options: RouteReadinessOptions): Promise<RouteReadiness> {
+  return options.scenario.gateway.mode === 'control-plane' ? controlPlaneReadiness(options) : trafficReadiness(options);
+}
+
+/** k successes in a row from the route's own backend, through the gateway URL or a port-forward to its Envoy. */
+async function trafficReadiness(options: RouteReadinessOptions): Promise<RouteReadiness> {
+  const { probe: probing, gateway } = options.scenario;
+  const portForward = gateway.url ? undefined : await PortForward.toGateway(options.cluster, options.gateway);
+  const url = gateway.url ?? portForward!.url;
+  const client = new GatewayClient(url, Math.min(10_000, probing.perRouteTimeoutMs), probing.concurrency);
+  const scheduler = new ProbeScheduler(
+    client,
+    (outcome) =>
+      options.onOutcome({
+        route: outcome.route,
+        kind: outcome.kind,
+        atMs: outcome.atMs,
+        attempts: outcome.attempts,
+        detail: `not ready (${probing.consecutiveSuccesses} successes in a row) within ${probing.perRouteTimeoutMs} ms (last: ${describeProbe(outcome.lastResult)})`,
+      }),
+    { intervalMs: probing.requestIntervalMs, timeoutMs: probing.perRouteTimeoutMs, concurrency: probing.concurrency, consecutiveSuccesses: probing.consecutiveSuccesses },
+  );
+  return {
+    description: `through ${url}`,
+    get pending() {
+      return scheduler.pending;
+    },
+    add: (route, addedMs) => scheduler.add(route, addedMs),
+    removed: () => undefined,
+    idle: () => scheduler.idle(),
+    stop: () => scheduler.stop(),
+    problems: [],
+    close: async () => {
+      scheduler.stop();
+      client.close();
+      portForward?.close();
+    },
+  };
+}
+
+/** The route in xDS and loaded by the real extproc (see ControlPlaneReadiness). */
+async function controlPlaneReadiness(options: RouteReadinessOptions): Promise<RouteReadiness> {
+  const endpoints = options.controlPlane;
+  if (!endpoints) throw new Error('control-plane readiness needs the real controllers of `aigw-scale local up --controllers` (their xDS address) and `aigw-scale local build --with-controllers` (extproc, probe)');
+  const timeoutMs = options.scenario.probe.perRouteTimeoutMs;
+  const tracked = (route: PendingRoute) => ({ object: route.object, key: route.object.split('/').slice(1).join('/'), model: route.model, incarnation: route.incarnation });
+  const routes = new Map<string, PendingRoute>();
+  const readiness = await ControlPlaneReadiness.start({
+    cluster: options.cluster,
+    gateway: options.gateway,
+    xdsServer: endpoints.xdsServer,
+    binaries: { probe: endpoints.probeBinary, extproc: endpoints.extprocBinary },
+    workDir: path.join(os.tmpdir(), `aigw-scale-control-plane-${process.pid}-${Date.now().toString(36)}`),
+    timeoutMs,
+    onRecord: options.onRecord,
+    onOutcome: (outcome) =>
+      options.onOutcome({
+        route: routes.get(outcome.route.object) ?? { object: outcome.route.object, model: outcome.route.model, backend: '', incarnation: outcome.route.incarnation },
+        kind: outcome.kind,
+        atMs: outcome.atMs,
+        detail: `not ready on the control plane within ${timeoutMs} ms (never reached: ${outcome.missing?.join(', ') || 'none'})`,
+      }),
+    log: options.log,
+    signal: options.signal,
+  });
+  return {
+    description: `on the control plane (xDS from Envoy Gateway at ${endpoints.xdsServer}, the real extproc)`,
+    get pending() {
+      return readiness.pending;
+    },
+    add: (route, addedMs) => {
+      routes.set(route.object, route);
+      readiness.add(tracked(route), addedMs);
+    },
+    removed: (route) => readiness.remove(tracked(route)),
+    idle: () => readiness.idle(),
+    stop: () => readiness.halt(),
+    get problems() {
+      return readiness.problems;
+    },
+    get extprocPid() {
+      return readiness.extprocPid;
+    },
+    close: async () => {
+      // Deleted routes get a moment to leave xDS and the extproc (one extproc poll, 5 s, plus margin).
+      await readiness.removalsSettled(15_000);
+      await readiness.stop();
+    },
+  };
+}
