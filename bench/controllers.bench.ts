@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     const state = await upLocalCluster({ dir, nodes: 1, controllers: true, grpcMaxMessageSize: grpc, onProgress: (line) => process.stderr.write(`  ${line}\n`) });
     process.stderr.write(`local control plane with the real controllers up in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     const common = ['--kubeconfig', state.kubeconfig, '--grpc-max-message-size', grpc];
-    codes.push(await cli(['bench', '--scenario', SCENARIO, '--routes', String(routes), ...(routes === 2000 ? [] : ['--steps', stepsFor(routes)]), '--fixture', 'blog-steps', '--out', out, ...common], env));
+    codes.push(await cli(['bench', '--scenario', SCENARIO, '--routes', String(routes), ...(routes === 2000 ? [] : ['--steps', stepsFor(routes), '--hold', '20s']), '--fixture', 'blog-steps', '--out', out, ...common], env));
     if (oneByOne > 0 && !interrupted) {
       const args = ['bench', '--scenario', SCENARIO, '--routes', String(oneByOne + 1), '--batch-size', '1', '--wait-ready', '--batch-interval', '0s', '--scale-down-steps', '1'];
       codes.push(await cli([...args, '--fixture', 'blog-one-by-one', '--out', path.join(out, 'one-by-one'), ...common], env));

@@ -36,6 +36,8 @@ export interface PreflightOptions {
   readonly allowMissingControllers: boolean;
   /** Start even when the plan says a limit will be crossed. */
   readonly force: boolean;
+  /** Controllers running as processes of `aigw-scale local up --controllers`, by name, with their versions. */
+  readonly localControllers?: Readonly<Record<string, string>>;
 }
 
 export interface PreflightResult {
@@ -67,6 +69,11 @@ export async function preflight(cluster: Cluster, options: PreflightOptions): Pr
 
   const versions: Record<string, string> = {};
   for (const controller of CONTROLLERS) {
+    const local = options.localControllers?.[controller.name];
+    if (local) {
+      versions[controller.name] = local;
+      continue;
+    }
     const response = await cluster.requestRetrying('GET', `/apis/apps/v1/namespaces/${controller.namespace}/deployments/${controller.deployment}`);
     if (response.status === 200) {
       const image: string | undefined = response.body.spec.template.spec.containers[0]?.image;

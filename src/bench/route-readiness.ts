@@ -142,8 +142,9 @@ async function controlPlaneReadiness(options: RouteReadinessOptions): Promise<Ro
       return readiness.extprocPid;
     },
     close: async () => {
-      // Deleted routes get a moment to leave xDS and the extproc (one extproc poll, 5 s, plus margin).
-      await readiness.removalsSettled(15_000);
+      // Deleted routes are followed out of every stage, up to the per-route timeout: leaving xDS waits for the
+      // garbage collector to delete the generated HTTPRoute, which takes tens of seconds at hundreds of routes.
+      await readiness.removalsSettled(timeoutMs);
       await readiness.stop();
     },
   };

@@ -10,12 +10,13 @@ import { deleteFixtures } from '../kube/delete';
 import { METADATA_ONLY } from '../kube/inventory';
 import { RateLimiter } from '../kube/rate-limiter';
 import { ResourceMap } from '../kube/resources';
-import { BenchResults, Component, Failure, GateCheck, MilestoneRecord, Phase, PhaseRecord, ProfileRecord, RESULTS_SCHEMA_VERSION } from '../results/schema';
+import { BenchResults, Failure, GateCheck, MilestoneRecord, Phase, PhaseRecord, ProfileRecord, RESULTS_SCHEMA_VERSION } from '../results/schema';
 import { Scenario } from '../scenario/types';
 import { nowMs } from './clock';
 import { checkHealthGate } from './health-gate';
 import { churnVictims, provisionStages } from './load-shape';
 import { MilestoneWatcher, ObservedMilestone } from './milestone-watcher';
+import { runSettings, unmeasuredAfterRun } from './run-record';
 import { preflight } from './preflight';
 import { ControlPlaneEndpoints, ReadinessOutcome, RouteReadiness, startRouteReadiness } from './route-readiness';
 import { ProfileSource, clusterProfileSources, takeProfiles } from './profiles';
@@ -39,6 +40,8 @@ export interface RunOptions {
   readonly keep?: boolean;
   /** Start even when the config-size plan predicts a limit is crossed. @default false */
   readonly force?: boolean;
+  /** Controllers running as local processes (`local up --controllers`), by name, with their versions. */
+  readonly localControllers?: Readonly<Record<string, string>>;
   /** Where control-plane readiness is observed (scenario gateway mode `control-plane`, local controllers). */
   readonly controlPlane?: ControlPlaneEndpoints;
   /** pprof endpoints of controllers running as local processes; absent: the controllers' pods in the cluster. */
@@ -100,8 +103,8 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
   };
   const settled = () => options.onProgress?.(phase, ++progress.done, progress.total);
 
-  options.onPhase?.('preflight', scenario.gateway.url ?? 'gateway through kubectl port-forward');
-  const checked = await preflight(cluster, { spec, gatewayUrl: scenario.gateway.url, grpcMaxMessageBytes: scenario.gateway.grpcMaxMessageBytes, allowMissingControllers: scenario.gateway.allowMissingControllers, force: options.force ?? false });
+  options.onPhase?.('preflight', scenario.gateway.mode === 'control-plane' ? 'readiness on the control plane (xDS + extproc)' : scenario.gateway.url ?? 'gateway through kubectl port-forward');
+  const checked = await preflight(cluster, { spec, gatewayUrl: scenario.gateway.url, grpcMaxMessageBytes: scenario.gateway.grpcMaxMessageBytes, allowMissingControllers: scenario.gateway.allowMissingControllers, force: options.force ?? false, localControllers: options.localControllers });
   notMeasured.push(...checked.warnings.filter((w) => w.includes('not found')).map((w) => `${w}: its CPU and memory were not measured`));
 
   let readiness: RouteReadiness | undefined;
@@ -368,34 +371,16 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
   }
 
   for (const error of new Set(recorder.errors)) failures.push({ phase: 'validate', message: `sampling: ${error}` });
-  const sampled = new Set(recorder.samples.map((s) => s.component));
   const mode = scenario.gateway.mode;
-  const expected: Component[] = mode === 'control-plane' ? ['envoy-gateway', 'ai-gateway-controller', 'ai-gateway-extproc'] : ['envoy-gateway', 'ai-gateway-controller', 'envoy-proxy'];
-  for (const component of expected.filter((c) => !sampled.has(c))) notMeasured.push(`${component}: no CPU or memory samples (no pods found, or no metrics source)`);
-  if (mode === 'control-plane') notMeasured.push(CONTROL_PLANE_NOT_MEASURED);
-  else if (mode !== 'cluster') notMeasured.push(`data plane: requests went through the ${mode} gateway, not Envoy`);
+  notMeasured.push(...unmeasuredAfterRun(mode, new Set(recorder.samples.map((s) => s.component))));
 
-  const shape = load.shape;
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'aigw-scale', version: options.toolVersion },
     run: { id: spec.fixtureId, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), mode, interrupted },
     environment: { context: cluster.contextName, server: cluster.server, kubernetesVersion: checked.kubernetesVersion, nodes: checked.nodes, runnerCpus: os.cpus().length, runnerPlatform: runnerPlatform() },
     versions: checked.versions,
-    settings: {
-      routes: spec.routes,
-      warmUpRoutes: WARM_UP_ROUTES,
-      backends: spec.backends,
-      headerMutations: spec.headerMutations,
-      fixtureId: spec.fixtureId,
-      namespace: spec.namespace,
-      provisioning: shape.type === 'batches' ? { mode: 'batches', batchSize: shape.batchSize, batchIntervalMs: shape.intervalMs } : { mode: shape.type },
-      perRouteTimeoutMs: probing.perRouteTimeoutMs,
-      sampleIntervalMs: scenario.sampling.intervalMs,
-      requestIntervalMs: probing.requestIntervalMs,
-      scaleDownSteps: load.scaleDownSteps,
-      grpcMaxMessageBytes: scenario.gateway.grpcMaxMessageBytes,
-    },
+    settings: runSettings(spec, scenario, WARM_UP_ROUTES),
     scenario,
     repeat: options.repeat,
     plan: checked.plan,
@@ -410,7 +395,3 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
 }
 
 class Interrupted extends Error {}
-
-/** What a control-plane run leaves out, said in every report of one. */
-export const CONTROL_PLANE_NOT_MEASURED =
-  'data plane: Envoy did not run (no registry here ships it). A route counted as ready when Envoy Gateway served it in xDS to the Gateway\'s Envoy and the real AI Gateway extproc had loaded it; Envoy applying that config, the kubelet\'s Secret-volume refresh (we sync at once) and traffic were not measured.';

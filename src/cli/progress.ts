@@ -3,11 +3,11 @@
  * plain line every few seconds when output is a file or CI log.
  */
 export class Progress {
-  private readonly started = performance.now();
   private lastDraw = 0;
   private readonly tty: boolean;
 
-  constructor(private readonly label: string, private readonly total: number, private readonly stream: NodeJS.WriteStream = process.stderr) {
+  /** `started`: when the work began (performance.now()), if before the bar was made; the rate counts from it. */
+  constructor(private readonly label: string, private readonly total: number, private readonly stream: NodeJS.WriteStream = process.stderr, private readonly started = performance.now()) {
     this.tty = Boolean(stream.isTTY);
   }
 
@@ -31,6 +31,6 @@ export class Progress {
     const width = 24;
     const filled = Math.round(fraction * width);
     const eta = rate > 0 ? `ETA ${Math.ceil((this.total - done) / rate)} s` : 'ETA -';
-    return `${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${this.total} ${(fraction * 100).toFixed(0)}% ${rate.toFixed(0)}/s ${eta}`;
+    return `${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${this.total} ${(fraction * 100).toFixed(0)}% ${rate < 10 ? rate.toFixed(1) : rate.toFixed(0)}/s ${eta}`;
   }
 }

@@ -21,7 +21,7 @@
  * what a pod sees: they include the controller, the apiserver and the extproc's poll, not the kubelet.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as nodePath from 'node:path';
 import { nowMs } from '../bench/clock';
 import { BUNDLE_INDEX_KEY } from './filter-config-watch';
 
@@ -52,15 +52,16 @@ export const partPath = (i: number) => `${PARTS_DIR}/${String(i).padStart(3, '0'
 
 /** A projected-volume-style directory holding one bundle at a time; not safe for concurrent writers. */
 export class BundleDir {
-  constructor(readonly root: string) {
-    fs.mkdirSync(root, { recursive: true, mode: 0o700 });
-    fs.chmodSync(root, 0o700);
+  /** The volume root: the extproc's `-configBundlePath`. Created 0700 when missing. */
+  constructor(readonly path: string) {
+    fs.mkdirSync(path, { recursive: true, mode: 0o700 });
+    fs.chmodSync(path, 0o700);
   }
 
   /** The timestamped directory currently behind `..data`, if any. */
   current(): string | undefined {
     try {
-      return fs.readlinkSync(path.join(this.root, DATA_DIR));
+      return fs.readlinkSync(nodePath.join(this.path, DATA_DIR));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -68,43 +69,44 @@ export class BundleDir {
   }
 
   /** Writes a version and swaps it in atomically; every file of it is on disk before the swap. */
-  write(bundle: BundleFiles): BundleWrite {
+  write(index: Buffer, parts: readonly Buffer[]): BundleWrite {
     const started = performance.now();
-    if (bundle.parts.length === 0) throw new Error('a bundle has at least one part');
+    const bundle: BundleFiles = { index, parts };
+    if (parts.length === 0) throw new Error('a bundle has at least one part');
     const old = this.current();
     if (old !== undefined && this.sameAs(old, bundle)) return { written: false, dir: old, swappedAtMs: nowMs(), ms: performance.now() - started };
 
-    const dir = fs.mkdtempSync(path.join(this.root, `..${timestamp()}.`));
+    const dir = fs.mkdtempSync(nodePath.join(this.path, `..${timestamp()}.`));
     try {
       fs.chmodSync(dir, 0o755);
-      fs.mkdirSync(path.join(dir, PARTS_DIR), { mode: 0o755 });
+      fs.mkdirSync(nodePath.join(dir, PARTS_DIR), { mode: 0o755 });
       // Parts first, the index last (as the controller writes the Secrets), all before anything points here.
-      bundle.parts.forEach((part, i) => writeFile(path.join(dir, partPath(i)), part));
-      writeFile(path.join(dir, BUNDLE_INDEX_KEY), bundle.index);
+      bundle.parts.forEach((part, i) => writeFile(nodePath.join(dir, partPath(i)), part));
+      writeFile(nodePath.join(dir, BUNDLE_INDEX_KEY), bundle.index);
       for (const name of [BUNDLE_INDEX_KEY, PARTS_DIR]) this.ensureVisibleLink(name);
-      const tmp = path.join(this.root, NEW_DATA_DIR);
+      const tmp = nodePath.join(this.path, NEW_DATA_DIR);
       fs.rmSync(tmp, { force: true }); // left by a writer killed between symlink and rename
-      fs.symlinkSync(path.basename(dir), tmp);
-      fs.renameSync(tmp, path.join(this.root, DATA_DIR));
+      fs.symlinkSync(nodePath.basename(dir), tmp);
+      fs.renameSync(tmp, nodePath.join(this.path, DATA_DIR));
     } catch (error) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw error;
     }
     const swappedAtMs = nowMs();
-    if (old !== undefined) fs.rmSync(path.join(this.root, old), { recursive: true, force: true });
-    return { written: true, dir: path.basename(dir), swappedAtMs, ms: performance.now() - started };
+    if (old !== undefined) fs.rmSync(nodePath.join(this.path, old), { recursive: true, force: true });
+    return { written: true, dir: nodePath.basename(dir), swappedAtMs, ms: performance.now() - started };
   }
 
   /** Reads the current version whole (`..data` resolved once), or undefined when nothing was written yet. */
   read(): BundleFiles | undefined {
     const dir = this.current();
     if (dir === undefined) return undefined;
-    return readVersion(path.join(this.root, dir));
+    return readVersion(nodePath.join(this.path, dir));
   }
 
   private sameAs(oldDir: string, bundle: BundleFiles): boolean {
     try {
-      const current = readVersion(path.join(this.root, oldDir));
+      const current = readVersion(nodePath.join(this.path, oldDir));
       return current.index.equals(bundle.index) && current.parts.length === bundle.parts.length && current.parts.every((p, i) => p.equals(bundle.parts[i]!));
     } catch {
       return false; // unreadable: write a fresh version
@@ -113,12 +115,12 @@ export class BundleDir {
 
   /** `name -> ..data/name`, created once (the kubelet leaves existing links alone). */
   private ensureVisibleLink(name: string): void {
-    const link = path.join(this.root, name);
+    const link = nodePath.join(this.path, name);
     try {
       fs.readlinkSync(link);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      fs.symlinkSync(path.join(DATA_DIR, name), link);
+      fs.symlinkSync(nodePath.join(DATA_DIR, name), link);
     }
   }
 }
@@ -126,10 +128,10 @@ export class BundleDir {
 /** One version's files from a timestamped directory. */
 export function readVersion(dir: string): BundleFiles {
   const parts = fs
-    .readdirSync(path.join(dir, PARTS_DIR))
+    .readdirSync(nodePath.join(dir, PARTS_DIR))
     .sort()
-    .map((name) => fs.readFileSync(path.join(dir, PARTS_DIR, name)));
-  return { index: fs.readFileSync(path.join(dir, BUNDLE_INDEX_KEY)), parts };
+    .map((name) => fs.readFileSync(nodePath.join(dir, PARTS_DIR, name)));
+  return { index: fs.readFileSync(nodePath.join(dir, BUNDLE_INDEX_KEY)), parts };
 }
 
 function writeFile(file: string, data: Buffer): void {

@@ -299,6 +299,11 @@ export class FilterConfigWatch {
     return this.current;
   }
 
+  /** Requests the underlying watch made (one list, then watch streams: never a GET per Secret). */
+  get watchStats(): Watch['stats'] | undefined {
+    return this.watch?.stats;
+  }
+
   /** Watch problems and unreadable indexes or failing onConfig calls, oldest first. */
   get errors(): readonly string[] {
     return [...(this.watch?.errors ?? []), ...this.problems];

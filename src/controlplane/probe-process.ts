@@ -46,13 +46,14 @@ export function stringArray(value: unknown, what: string): string[] {
 /** The child process and what it said on stderr; lines on stdout go to `onLine`. */
 export class ProbeProcess {
   readonly errors: string[] = [];
-  /** Resolves with the exit code (null when killed by a signal) once the probe has exited. */
+  /** Resolves with the exit code (null when killed by a signal) once the probe has exited and its output is read. */
   readonly exited: Promise<number | null>;
   private stopping = false;
 
   private constructor(private readonly child: ChildProcess) {
     this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
+      // 'close' (not 'exit'): after the last stdout/stderr line has been delivered.
+      child.on('close', (code, signal) => {
         if (!this.stopping) this.addError(`${PROBE_COMPONENT} exited unexpectedly (${signal ?? `code ${code}`})`);
         resolve(code);
       });

@@ -14,7 +14,7 @@ export interface XdsResource {
   readonly version: string;
   /** Serialized size of the resource's Any. */
   readonly bytes: number;
-  /** RouteConfiguration only: the names of every virtual host's routes. */
+  /** RouteConfiguration only: the names of every virtual host's routes that forward to a cluster (not direct responses). */
   readonly routes?: readonly string[];
 }
 
@@ -138,7 +138,7 @@ export interface XdsWatchOptions {
   readonly nodeId: string;
   /** Envoy Gateway picks the snapshot by this: `<gateway-namespace>/<gateway-name>` (the Envoy's --service-cluster). */
   readonly nodeCluster: string;
-  /** After every RouteConfiguration change: all route names now held. */
+  /** After every RouteConfiguration change: all route names now held (after a reconnect: from the next one on). */
   readonly onRoutes: (tMs: number, routes: ReadonlySet<string>) => void;
   /** Every line, after it has been applied. */
   readonly onEvent?: (line: XdsLine) => void;

@@ -391,9 +391,9 @@ unpack_ai_gateway_source() {
     die "$source has sha256 $sha, expected $expected for ai-gateway $AI_GATEWAY_VERSION (set AIGW_SCALE_AI_GATEWAY_SHA256 to accept another archive)"
   fi
   [[ -n "$expected" ]] || echo "warning: no pinned sha256 for ai-gateway $AI_GATEWAY_VERSION; archive sha256 $sha" >&2
-  # `git archive` records the commit in the tar's pax header.
-  gzip -dc "$source" | git get-tar-commit-id >"$dest/.commit" 2>/dev/null || : >"$dest/.commit"
-  top="$(tar tzf "$source" | head -n1)"; top="${top%%/*}"
+  # `git archive` records the commit in the tar's pax header. (Both readers stop early: SIGPIPE is expected.)
+  { gzip -dc "$source" 2>/dev/null || true; } | { git get-tar-commit-id 2>/dev/null || true; } >"$dest/.commit"
+  top="$({ tar tzf "$source" 2>/dev/null || true; } | head -n1)"; top="${top%%/*}"
   tar xzf "$source" -C "$dest" --strip-components=1 "$top"
   echo "ai-gateway source: archive $source (sha256 $sha, commit $(cat "$dest/.commit"))"
 }

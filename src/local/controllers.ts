@@ -370,46 +370,6 @@ function httpOk(target: http.RequestOptions): Promise<boolean> {
   });
 }
 
-/** The AI Gateway filter config of one Gateway, reassembled from its index and part Secrets. */
-export interface FilterConfigSnapshot {
-  readonly indexSecret: string;
-  readonly parts: string[];
-  /** The legacy single Secret (`<gw>-<ns>`, key filter-config.yaml), when the config fits in one Secret. */
-  readonly legacySecret?: string;
-  readonly bytes: number;
-  readonly config: { models?: { Name?: string; name?: string }[]; backends?: { name: string }[]; [key: string]: unknown };
-}
-
-/**
- * Reads every filter config the AI Gateway controller wrote in `namespace`: Secrets with key `index.yaml` list
- * their part Secrets (key `chunk`), concatenated in order they are the YAML `filterapi.Config`.
- */
-export async function readFilterConfigs(cluster: Cluster, namespace: string = ENVOY_GATEWAY_NAMESPACE): Promise<FilterConfigSnapshot[]> {
-  const response = await cluster.requestRetrying('GET', `/api/v1/namespaces/${namespace}/secrets`);
-  if (response.status !== 200) throw new Error(`listing Secrets in ${namespace} failed with HTTP ${response.status}: ${messageOf(response.body)}`);
-  const secrets = new Map<string, Record<string, string>>(response.body.items.map((s: any) => [s.metadata.name, s.data ?? {}]));
-  const snapshots: FilterConfigSnapshot[] = [];
-  for (const [name, data] of secrets) {
-    if (!data['index.yaml']) continue;
-    const index = YAML.parse(Buffer.from(data['index.yaml'], 'base64').toString('utf8')) as { parts?: { name: string }[] };
-    const parts = (index.parts ?? []).map((p) => p.name);
-    const chunks = parts.map((part) => {
-      const chunk = secrets.get(part)?.chunk;
-      if (chunk === undefined) throw new Error(`filter config index ${namespace}/${name} names part ${part}, which does not exist`);
-      return Buffer.from(chunk, 'base64');
-    });
-    const raw = Buffer.concat(chunks);
-    const legacyName = name.replace(/-[0-9a-f]+$/, '');
-    snapshots.push({
-      indexSecret: name,
-      parts,
-      legacySecret: legacyName !== name && secrets.get(legacyName)?.['filter-config.yaml'] ? legacyName : undefined,
-      bytes: raw.length,
-      config: (YAML.parse(raw.toString('utf8')) ?? {}) as FilterConfigSnapshot['config'],
-    });
-  }
-  return snapshots;
-}
-
-/** Model names in a filter config (`models[].Name`: the Go struct has no JSON tags). */
-export const modelNames = (snapshot: FilterConfigSnapshot): string[] => (snapshot.config.models ?? []).map((m) => m.Name ?? m.name ?? '').filter(Boolean);
+// The one-shot read of the filter-config bundles shares its reassembly and model scanner with the watch.
+export type { FilterConfigSnapshot } from '../controlplane/filter-config-watch';
+export { modelNames, readFilterConfigs } from '../controlplane/filter-config-watch';

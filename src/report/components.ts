@@ -1,8 +1,14 @@
 /** The sampled components, their labels and the order reports list them in. */
-import { Component } from '../results/schema';
+import { BenchResults, Component } from '../results/schema';
 
 /** The components an operator asks about first; always listed (as "not measured" when absent). */
 export const PRIMARY_COMPONENTS: readonly Component[] = ['envoy-gateway', 'ai-gateway-controller', 'envoy-proxy'];
+
+/** In control-plane mode no Envoy runs: the extproc (run here, sampled as itself) takes the proxy's place. */
+export const CONTROL_PLANE_PRIMARY_COMPONENTS: readonly Component[] = ['envoy-gateway', 'ai-gateway-controller', 'ai-gateway-extproc'];
+
+/** The primary components of a run of this mode. */
+export const primaryComponents = (mode: BenchResults['run']['mode']): readonly Component[] => (mode === 'control-plane' ? CONTROL_PLANE_PRIMARY_COMPONENTS : PRIMARY_COMPONENTS);
 
 export const COMPONENT_LABELS: Readonly<Record<Component, string>> = {
   'envoy-gateway': 'Envoy Gateway controller',

@@ -1,8 +1,9 @@
 /**
- * Per-milestone latencies: for every milestone a run recorded (built-in `firstSuccess`, `ready`, and scenario ones
- * such as `routeAccepted`), per route and incarnation, the milestone's client time minus the route's `created`
- * client time of the same incarnation. Records of other kinds (the generated HTTPRoute, …) name their route in
- * `route`; records without `incarnation` belong to incarnation 1.
+ * Per-milestone latencies: for every milestone a run recorded (built-in `firstSuccess`, `ready`, the control-plane
+ * stages, and scenario ones such as `routeAccepted`), per route and incarnation, the milestone's client time minus
+ * the route's `created` client time of the same incarnation — or, for removal milestones, minus its `deleted`.
+ * Records of other kinds (the generated HTTPRoute, …) name their route in `route`; records without `incarnation`
+ * belong to incarnation 1.
  */
 import { BenchResults, MilestoneRecord } from '../results/schema';
 import { Distribution, distribution } from './stats';
@@ -12,6 +13,20 @@ const NOT_LATENCIES: ReadonlySet<string> = new Set(['created', 'timedOut', 'dele
 
 /** The built-in data-plane milestones, in the order reports list them. */
 export const DATA_PLANE_MILESTONES = ['firstSuccess', 'ready'] as const;
+
+/** The stages a control-plane run records per route, in pipeline order (`ready` follows: the later of the last two). */
+export const CONTROL_PLANE_STAGES = ['filterConfig', 'xdsServed', 'extprocLoaded'] as const;
+
+/** The stages' removals after a delete, in pipeline order: timed from the life's `deleted`, not its `created`. */
+export const REMOVAL_MILESTONES = ['filterConfigRemoved', 'xdsServedRemoved', 'extprocLoadedRemoved'] as const;
+
+/** Milestones the runner records on its own (no scenario declares them), for the report's list of built-ins. */
+export const BUILT_IN_ROUTE_MILESTONES: readonly string[] = ['created', ...CONTROL_PLANE_STAGES, ...DATA_PLANE_MILESTONES, 'timedOut', 'deleted', ...REMOVAL_MILESTONES];
+
+export const isRemovalMilestone = (name: string): boolean => (REMOVAL_MILESTONES as readonly string[]).includes(name);
+
+/** Starts the notMeasured line of a control-plane run that measured readiness without Envoy (the runner's wording). */
+export const CONTROL_PLANE_NOT_MEASURED_PREFIX = 'data plane: Envoy did not run';
 
 /** One route's life: the route (`AIGatewayRoute/ns/name`) and its incarnation. */
 export interface RouteLife {
@@ -28,15 +43,17 @@ export interface RouteLife {
 export interface MilestoneLatency {
   /** Milestone name, e.g. `ready`, `routeAccepted`. */
   readonly milestone: string;
+  /** What the latency counts from: the life's `created`, or its `deleted` for removal milestones. */
+  readonly from: 'created' | 'deleted';
   /** Kinds whose records gave this milestone, e.g. ["HTTPRoute"]. */
   readonly kinds: readonly string[];
-  /** Client-side latency from the route's `created`, ms (sub-millisecond clocks); absent when no life reached it. */
+  /** Client-side latency from the route's `created` (or `deleted`), ms (sub-millisecond clocks); absent when none reached it. */
   readonly client?: Distribution;
   /** Server-side latency (server time − creationTimestamp), ms at 1 s resolution; absent without both timestamps. */
   readonly server?: Distribution;
-  /** Route lives (route × incarnation with a `created`) that reached it. */
+  /** Route lives (route × incarnation with a `created`; for removals, also a `deleted`) that reached it. */
   readonly reached: number;
-  /** Route lives that never reached it. */
+  /** Route lives that never reached it (for removals: deleted lives only). */
   readonly missed: number;
 }
 
@@ -50,17 +67,26 @@ export interface ObjectMilestone {
 export interface MilestoneTable {
   /** Route lives with a `created` record, in creation order. */
   readonly lives: readonly RouteLife[];
-  /** Per milestone, declared ones first (scenario order), then the rest alphabetically. */
+  /**
+   * Per milestone in pipeline order: scenario status milestones (declared order), the control-plane stages,
+   * firstSuccess and ready, any other (alphabetically), then the removal milestones.
+   */
   readonly latencies: readonly MilestoneLatency[];
   /**
-   * Route-scoped milestones the run was meant to time: the data-plane ones when it probed a data plane, plus the
-   * scenario's on route kinds (names ending in `Route`, matched to routes by name) or recorded with a `route`.
+   * Route-scoped milestones the run was meant to time: the data-plane ones when it probed a data plane (in
+   * control-plane mode the stages and `ready`), plus the scenario's on route kinds (names ending in `Route`, matched
+   * to routes by name) or recorded with a `route`. Removals are not among them (only deleted lives can reach them).
    */
   readonly declared: readonly string[];
   /** Scenario milestones on objects not tied to a route (e.g. the Gateway's Programmed), each with its first records. */
   readonly objectMilestones: readonly ObjectMilestone[];
-  /** The data-plane milestone that means "ready" in this file: `ready`, or `firstSuccess` for files without it. */
+  /**
+   * The milestone that means "ready" in this file: `ready`, or `firstSuccess` for files without it; absent for
+   * control-plane files from before readiness was measured there.
+   */
   readonly readiness?: 'ready' | 'firstSuccess';
+  /** Readiness was measured on the control plane (xDS and extproc), without Envoy or traffic. */
+  readonly controlPlane: boolean;
   /** Timed routes in the fixture (settings.routes minus the untimed warm-up route). */
   readonly expectedRoutes: number;
   readonly warmUpRoutes: number;
@@ -91,11 +117,22 @@ export function warmUpRouteCount(results: BenchResults): number {
 }
 
 /**
- * Which data-plane milestone means ready: `ready` when the run records it (results with a scenario always do),
- * `firstSuccess` for older files, undefined in control-plane mode (no data plane probed).
+ * Whether a control-plane run measured readiness: its runner says so in notMeasured, or it recorded the stages.
+ * Older control-plane files did neither and measured no readiness at all.
+ */
+export function measuredOnControlPlane(results: BenchResults): boolean {
+  if (results.run.mode !== 'control-plane') return false;
+  const stages: readonly string[] = CONTROL_PLANE_STAGES;
+  return results.notMeasured.some((line) => line.startsWith(CONTROL_PLANE_NOT_MEASURED_PREFIX)) || results.milestones.some((m) => stages.includes(m.milestone));
+}
+
+/**
+ * Which milestone means ready: `ready` when the run records it (results with a scenario always do; in control-plane
+ * mode, the later of xdsServed and extprocLoaded), `firstSuccess` for older files, undefined for control-plane
+ * files that measured no readiness.
  */
 function readinessOf(results: BenchResults): MilestoneTable['readiness'] {
-  if (results.run.mode === 'control-plane') return undefined;
+  if (results.run.mode === 'control-plane') return measuredOnControlPlane(results) ? 'ready' : undefined;
   return results.scenario !== undefined || results.milestones.some((m) => m.milestone === 'ready') ? 'ready' : 'firstSuccess';
 }
 
@@ -139,10 +176,12 @@ export function milestoneTable(results: BenchResults): MilestoneTable {
   lives.sort((a, b) => a.createdMs - b.createdMs || a.route.localeCompare(b.route) || a.incarnation - b.incarnation);
 
   const readiness = readinessOf(results);
+  const controlPlane = measuredOnControlPlane(results);
   const specs = results.scenario?.milestones ?? [];
   const isRouteScoped = (name: string, kind: string) => /Route$/.test(kind) || kinds.has(name);
-  const dataPlane = readiness === undefined ? [] : readiness === 'ready' ? [...DATA_PLANE_MILESTONES] : ['firstSuccess'];
-  const declared = [...new Set([...dataPlane, ...specs.filter((m) => isRouteScoped(m.name, m.kind)).map((m) => m.name)])];
+  const dataPlane = controlPlane ? [...CONTROL_PLANE_STAGES, 'ready'] : readiness === undefined ? [] : readiness === 'ready' ? [...DATA_PLANE_MILESTONES] : ['firstSuccess'];
+  const status = specs.filter((m) => isRouteScoped(m.name, m.kind)).map((m) => m.name);
+  const declared = [...new Set([...dataPlane, ...status])];
   const objectMilestones = specs
     .filter((m) => !isRouteScoped(m.name, m.kind))
     .map((m): ObjectMilestone => {
@@ -155,27 +194,52 @@ export function milestoneTable(results: BenchResults): MilestoneTable {
       return { milestone: m.name, kind: m.kind, records: [...first.values()].sort((a, b) => a.clientTimeMs - b.clientTimeMs) };
     });
   const objectNames = new Set(objectMilestones.map((m) => m.milestone));
-  const names = [...declared, ...[...kinds.keys()].filter((k) => !declared.includes(k) && !objectNames.has(k)).sort()];
+  const names = pipelineOrder(status, [...declared, ...[...kinds.keys()].filter((k) => !objectNames.has(k))]);
 
   const latencies = names.map((milestone): MilestoneLatency => {
+    const removal = isRemovalMilestone(milestone);
+    // a removal can only be reached by a life that was deleted: the others neither reach nor miss it
+    const eligible = removal ? lives.filter((l) => l.reached.has('deleted')) : lives;
     const client: number[] = [];
     const server: number[] = [];
-    for (const life of lives) {
-      const record = life.reached.get(milestone);
-      if (!record) continue;
-      client.push(record.clientTimeMs - life.createdMs);
-      const s = serverLatency(life.createdServerTime, record.serverTime);
+    for (const life of eligible) {
+      const latency = lifeLatency(life, milestone);
+      if (latency === undefined) continue;
+      client.push(latency);
+      const start = removal ? life.reached.get('deleted')?.serverTime : life.createdServerTime;
+      const s = serverLatency(start, life.reached.get(milestone)?.serverTime);
       if (s !== undefined) server.push(s);
     }
     const c = distribution(client);
     const s = distribution(server);
-    return { milestone, kinds: [...(kinds.get(milestone) ?? [])].sort(), ...(c && { client: c }), ...(s && { server: s }), reached: client.length, missed: lives.length - client.length };
+    const kindList = [...(kinds.get(milestone) ?? [])].sort();
+    return { milestone, from: removal ? 'deleted' : 'created', kinds: kindList, ...(c && { client: c }), ...(s && { server: s }), reached: client.length, missed: eligible.length - client.length };
   });
 
   const warmUpRoutes = warmUpRouteCount(results);
   const expectedRoutes = Math.max(0, results.settings.routes - warmUpRoutes);
   const createdRoutes = new Set(lives.map((l) => l.route)).size;
-  return { lives, latencies, declared, objectMilestones, ...(readiness && { readiness }), expectedRoutes, warmUpRoutes, notCreated: Math.max(0, expectedRoutes - createdRoutes) };
+  return { lives, latencies, declared, objectMilestones, ...(readiness && { readiness }), controlPlane, expectedRoutes, warmUpRoutes, notCreated: Math.max(0, expectedRoutes - createdRoutes) };
+}
+
+/**
+ * Pipeline order: status milestones as the scenario declares them, the control-plane stages, firstSuccess, ready,
+ * other milestones alphabetically, then the removals (they follow the delete, after everything else).
+ */
+function pipelineOrder(status: readonly string[], names: readonly string[]): string[] {
+  const present = new Set(names);
+  const fixed = [...status, ...CONTROL_PLANE_STAGES, ...DATA_PLANE_MILESTONES];
+  const others = [...present].filter((n) => !fixed.includes(n) && !isRemovalMilestone(n)).sort();
+  return [...new Set([...fixed, ...others, ...REMOVAL_MILESTONES])].filter((n) => present.has(n));
+}
+
+/** One life's latency to a milestone (from its `deleted` for removals, else its `created`); undefined if not reached. */
+export function lifeLatency(life: RouteLife, milestone: string): number | undefined {
+  const record = life.reached.get(milestone);
+  if (!record) return undefined;
+  if (!isRemovalMilestone(milestone)) return record.clientTimeMs - life.createdMs;
+  const deleted = life.reached.get('deleted');
+  return deleted === undefined ? undefined : record.clientTimeMs - deleted.clientTimeMs;
 }
 
 /** Latency in ms of one statistic of one milestone (client clock), or undefined when not measured. */

@@ -1,11 +1,12 @@
 import { BenchResults, Component, Failure, MilestoneRecord, Phase, Sample } from '../results/schema';
-import { COMPONENT_LABELS, COMPONENT_ORDER, PRIMARY_COMPONENTS } from './components';
-import { MilestoneLatency, MilestoneTable, ObjectMilestone, milestoneTable, routeOf } from './milestones';
+import { COMPONENT_LABELS, COMPONENT_ORDER, primaryComponents } from './components';
+import { CONTROL_PLANE_NOT_MEASURED_PREFIX, MilestoneLatency, MilestoneTable, ObjectMilestone, milestoneTable, routeOf } from './milestones';
+import { PeakVsSettledCpu, RetainedMemory, peakVsSettledCpu, retainedMemory } from './phase-resources';
 import { GateResult, evaluateSlo } from './slo';
 import { Distribution, LinearFit, linearRegression, mean } from './stats';
 import { Validity, assessValidity } from './validity';
 
-export { COMPONENT_LABELS, PRIMARY_COMPONENTS } from './components';
+export { COMPONENT_LABELS, PRIMARY_COMPONENTS, primaryComponents } from './components';
 export type { Validity } from './validity';
 
 /** Phases whose samples the memory-per-route regression uses. */
@@ -25,6 +26,10 @@ export interface RouteOutcome {
   readonly firstSuccessMs?: number;
   /** firstSuccess.clientTimeMs − created.clientTimeMs. */
   readonly ttfsMs?: number;
+  /** Client time of `ready` (control-plane mode: in xDS and loaded by the extproc). */
+  readonly readyMs?: number;
+  /** ready.clientTimeMs − created.clientTimeMs. */
+  readonly timeToReadyMs?: number;
   readonly attempts?: number;
   /** The first failure recorded for this route. */
   readonly failure?: string;
@@ -40,7 +45,7 @@ export interface RouteCounts {
    */
   readonly warmUpRoutes: number;
   readonly created: number;
-  /** Reached the readiness milestone in their first life (none in control-plane mode: no data plane probed). */
+  /** Reached the readiness milestone in their first life (none in control-plane files that measured no readiness). */
   readonly ready: number;
   readonly timedOut: number;
   /** A failure names the route and it neither succeeded nor timed out. */
@@ -115,6 +120,12 @@ export interface Summary {
   readonly outcomes: readonly RouteOutcome[];
   /** Time to first success over every route life that had one (timed-out routes have none); absent when none. */
   readonly ttfs?: Distribution;
+  /** The milestone that means ready (see MilestoneTable.readiness); absent when readiness was not measured. */
+  readonly readiness?: MilestoneTable['readiness'];
+  /** Readiness was measured on the control plane (in xDS and loaded by the extproc): no Envoy, no traffic. */
+  readonly readyOnControlPlane: boolean;
+  /** Time from create to `ready` over every route life that reached it; absent when none. */
+  readonly timeToReady?: Distribution;
   /** Per milestone: latency from the route's `created` (client and server clocks), reached and missed route lives. */
   readonly milestones: readonly MilestoneLatency[];
   /** The route-scoped milestones the run was meant to time (see MilestoneTable.declared). */
@@ -124,10 +135,16 @@ export interface Summary {
   readonly phases: readonly PhaseSummary[];
   /** The scenario's SLO gates checked against this run (empty without gates). */
   readonly slo: readonly GateResult[];
-  /** Last first success − first create: when the whole set was ready (only meaningful when all were). */
+  /** Last first success (control plane: last ready) − first create: when the whole set was ready (only meaningful when all were). */
   readonly allReadyAfterMs?: number;
-  /** PRIMARY_COMPONENTS first, then other sampled components. */
+  /** The components an operator asks about first in this mode (the extproc instead of Envoy in control-plane mode). */
+  readonly primaryComponents: readonly Component[];
+  /** The primary components first, then other sampled components. */
   readonly components: readonly ComponentSummary[];
+  /** Per component: memory before provisioning, at its peak and at the end of scale-down; empty without scale-down. */
+  readonly retainedMemory: readonly RetainedMemory[];
+  /** Per component: peak CPU while provisioning against the median once settled; absent without such phases. */
+  readonly peakVsSettledCpu?: PeakVsSettledCpu;
   readonly failures: readonly Failure[];
   /** The run's own notMeasured list plus what the summary found absent. */
   readonly notMeasured: readonly string[];
@@ -170,6 +187,7 @@ function routeOutcomes(results: BenchResults, readiness: MilestoneTable['readine
     const created = m.get('created');
     const success = m.get('firstSuccess');
     const ready = readiness === undefined ? undefined : m.get(readiness);
+    const readyRecord = m.get('ready');
     const timedOut = m.get('timedOut');
     const failure = failureOf.get(object);
     const status: RouteStatus = ready ? 'ready' : timedOut ? 'timed-out' : failure !== undefined ? 'failed' : 'pending';
@@ -180,6 +198,8 @@ function routeOutcomes(results: BenchResults, readiness: MilestoneTable['readine
       ...(created && { createdMs: created.clientTimeMs }),
       ...(success && { firstSuccessMs: success.clientTimeMs }),
       ...(created && success && { ttfsMs: success.clientTimeMs - created.clientTimeMs }),
+      ...(readyRecord && { readyMs: readyRecord.clientTimeMs }),
+      ...(created && readyRecord && { timeToReadyMs: readyRecord.clientTimeMs - created.clientTimeMs }),
       ...((success ?? timedOut)?.attempts !== undefined && { attempts: (success ?? timedOut)?.attempts }),
       ...(failure !== undefined && { failure }),
     };
@@ -224,16 +244,15 @@ export function memoryPerRoute(samples: readonly Sample[]): { fit?: MemoryPerRou
   return { missing: 'the route count did not change while memory was sampled (all samples at the same count)' };
 }
 
-function componentSummaries(results: BenchResults): ComponentSummary[] {
+function componentSummaries(results: BenchResults, primary: readonly Component[]): ComponentSummary[] {
   const byComponent = new Map<Component, Sample[]>();
   for (const s of [...results.samples].sort((a, b) => a.t - b.t)) {
     let list = byComponent.get(s.component);
     if (!list) byComponent.set(s.component, (list = []));
     list.push(s);
   }
-  const components = [...new Set<Component>([...PRIMARY_COMPONENTS, ...byComponent.keys()])].sort(
-    (a, b) => (COMPONENT_ORDER.indexOf(a) + 1 || 99) - (COMPONENT_ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b),
-  );
+  const order = [...new Set([...primary, ...COMPONENT_ORDER])];
+  const components = [...new Set<Component>([...primary, ...byComponent.keys()])].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
   return components.map((component) => {
     const samples = byComponent.get(component) ?? [];
     const cpu = resourceStat(samples, (s) => s.cpuMillicores);
@@ -277,6 +296,13 @@ function phaseSummaries(results: BenchResults, originMs: number): PhaseSummary[]
     });
 }
 
+/** What a control-plane run leaves out, in the runner's own words when it wrote them (older files: a general line). */
+function controlPlaneWarning(results: BenchResults): string {
+  const line = results.notMeasured.find((l) => l.startsWith(CONTROL_PLANE_NOT_MEASURED_PREFIX));
+  if (!line) return 'mode control-plane: no gateway data plane; time to first success was not measured through Envoy';
+  return `mode control-plane: readiness was measured on the control plane only. ${line.replace(/^data plane:\s*/, '')}`;
+}
+
 /** Everything the report says, computed from results.json alone. Absent measurements stay absent. */
 export function summarize(results: BenchResults, table: MilestoneTable = milestoneTable(results)): Summary {
   const outcomes = routeOutcomes(results, table.readiness);
@@ -297,11 +323,15 @@ export function summarize(results: BenchResults, table: MilestoneTable = milesto
     readyRatio: expected > 0 ? ready / expected : 0,
   };
   const ttfs = table.latencies.find((l) => l.milestone === 'firstSuccess')?.client;
+  const timeToReady = table.readiness === 'ready' ? table.latencies.find((l) => l.milestone === 'ready')?.client : undefined;
   const createdTimes = outcomes.flatMap((o) => (o.createdMs === undefined ? [] : [o.createdMs]));
-  const successTimes = outcomes.flatMap((o) => (o.firstSuccessMs === undefined ? [] : [o.firstSuccessMs]));
+  // with no traffic there is no first success: the set was ready when its last route was ready on the control plane
+  const doneAt = (o: RouteOutcome) => (table.controlPlane ? o.readyMs : o.firstSuccessMs);
+  const successTimes = outcomes.flatMap((o) => doneAt(o) ?? []);
   const allReadyAfterMs = createdTimes.length > 0 && successTimes.length > 0 ? Math.max(...successTimes) - Math.min(...createdTimes) : undefined;
 
-  const components = componentSummaries(results);
+  const primary = primaryComponents(results.run.mode);
+  const components = componentSummaries(results, primary);
 
   const notMeasured = [...results.notMeasured];
   const addNotMeasured = (line: string) => {
@@ -317,17 +347,19 @@ export function summarize(results: BenchResults, table: MilestoneTable = milesto
       else if (!c.memoryPerRoute) addNotMeasured(`${c.component}: memory per route not computed (${c.memoryPerRouteMissing})`);
     }
   }
-  if (!ttfs) addNotMeasured('time to first success: no route reached first success');
+  // a control-plane run sends no traffic: its notMeasured line already says so
+  if (!ttfs && !table.controlPlane) addNotMeasured('time to first success: no route reached first success');
 
   for (const l of table.latencies) if (!l.client && table.declared.includes(l.milestone)) addNotMeasured(`milestone ${l.milestone}: no route reached it`);
 
   const warnings: string[] = [];
   if (results.run.mode === 'stand-in') warnings.push('mode stand-in: requests went through the test stand-in gateway, not Envoy; times say nothing about Envoy AI Gateway');
-  if (results.run.mode === 'control-plane') warnings.push('mode control-plane: no gateway data plane; time to first success was not measured through Envoy');
+  if (results.run.mode === 'control-plane') warnings.push(controlPlaneWarning(results));
   const negative = table.lives.filter((l) => (l.reached.get('firstSuccess')?.clientTimeMs ?? Infinity) < l.createdMs).length;
   if (negative > 0) warnings.push(`${negative} route(s) have a first success before their create returned (client clock): check the runner`);
   const originMs = originOf(results);
 
+  const cpuSettling = peakVsSettledCpu(results, components);
   const started = Date.parse(results.run.startedAt);
   const finished = Date.parse(results.run.finishedAt);
   return {
@@ -341,13 +373,19 @@ export function summarize(results: BenchResults, table: MilestoneTable = milesto
     routes,
     outcomes,
     ...(ttfs && { ttfs }),
+    ...(table.readiness && { readiness: table.readiness }),
+    readyOnControlPlane: table.controlPlane,
+    ...(timeToReady && { timeToReady }),
     milestones: table.latencies,
     declaredMilestones: table.declared,
     objectMilestones: table.objectMilestones,
     phases: phaseSummaries(results, originMs),
     slo: evaluateSlo(results, table),
     ...(allReadyAfterMs !== undefined && { allReadyAfterMs }),
+    primaryComponents: primary,
     components,
+    retainedMemory: retainedMemory(results, components),
+    ...(cpuSettling && { peakVsSettledCpu: cpuSettling }),
     failures: results.failures,
     notMeasured,
     validity: assessValidity(results, table),

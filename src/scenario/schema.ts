@@ -58,7 +58,7 @@ export const SCENARIO_SCHEMA = {
           // Each type names its own keys (if/then rather than oneOf: Ajv fills in defaults inside `then` only).
           allOf: [
             { if: shapeType('all-at-once'), then: closed({ type: {} }) },
-            { if: shapeType('batches'), then: closed({ type: {}, batchSize: positiveInteger, interval: { ...duration, default: 1000 }, waitReady: { type: 'boolean', default: false } }, { required: ['batchSize'] }) },
+            { if: shapeType('batches'), then: closed({ type: {}, batchSize: positiveInteger, interval: { ...duration, default: 1000 }, waitReady: { type: 'boolean' } }, { required: ['batchSize'] }) },
             {
               if: shapeType('steps'),
               then: closed(

@@ -72,7 +72,7 @@ export interface ScenarioLoad {
 export type LoadShape =
   | { readonly type: 'all-at-once' }
   /** `waitReady`: each batch waits until its routes are ready (or timed out) before the next starts (the blog's one-by-one). */
-  | { readonly type: 'batches'; readonly batchSize: number; readonly intervalMs: number; readonly waitReady: boolean }
+  | { readonly type: 'batches'; readonly batchSize: number; readonly intervalMs: number; readonly waitReady?: boolean }
   | { readonly type: 'steps'; readonly steps: readonly LoadStep[]; readonly healthGate: HealthGate };
 
 export interface LoadStep {

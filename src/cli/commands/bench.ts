@@ -75,6 +75,13 @@ function localStateOf(cluster: Cluster): LocalClusterState | undefined {
 /** Processes of `aigw-scale local up [--controllers]` that are sampled as themselves. */
 const LOCAL_COMPONENTS: readonly Component[] = ['kube-apiserver', 'etcd', 'envoy-gateway', 'ai-gateway-controller'];
 
+/** The controllers `local up --controllers` runs as processes, with the version in their cached binary's path. */
+function localControllerVersions(local: LocalClusterState | undefined): Record<string, string> | undefined {
+  const running = (local?.processes ?? []).filter((p) => p.name === 'envoy-gateway' || p.name === 'ai-gateway-controller');
+  if (running.length === 0) return undefined;
+  return Object.fromEntries(running.map((p) => [p.name, path.basename(path.dirname(p.binary)).slice(p.name.length + 1) || 'local']));
+}
+
 /** Where a control-plane run observes xDS, and the binaries it runs: from `local up --controllers` only. */
 function controlPlaneEndpoints(local: LocalClusterState | undefined, scenario: Scenario): ControlPlaneEndpoints | undefined {
   if (scenario.gateway.mode !== 'control-plane') return undefined;
@@ -189,6 +196,7 @@ export function benchCommand(): Command {
         if (interrupt.signal.aborted) break;
         if (scenario.repeat > 1) process.stderr.write(`=== run ${i + 1} of ${scenario.repeat}: fixture ${run.id}\n`);
         let bar: Progress | undefined;
+        let phaseStarted = performance.now();
         const results = await runScenario({
           cluster,
           scenario,
@@ -202,14 +210,16 @@ export function benchCommand(): Command {
           force: options.force,
           profileSources: localProfileSources(local),
           controlPlane,
+          localControllers: localControllerVersions(local),
           signal: interrupt.signal,
           onPhase: (phase, detail) => {
             bar?.done('done');
             bar = undefined;
+            phaseStarted = performance.now();
             process.stderr.write(`== ${scenario.repeat > 1 ? `[${i + 1}/${scenario.repeat}] ` : ''}${phase}${detail ? `: ${detail}` : ''}\n`);
           },
           onProgress: (phase, done, total) => {
-            bar ??= new Progress(`${phase} (routes ready)`, total);
+            bar ??= new Progress(`${phase} (routes ready)`, total, process.stderr, phaseStarted);
             bar.update(done);
           },
         });

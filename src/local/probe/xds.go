@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -27,7 +28,8 @@ const (
 	typeListener = "type.googleapis.com/envoy.config.listener.v3.Listener"
 	typeRoute    = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
 	// Thousands of routes make RDS/CDS responses far larger than gRPC's 4 MiB default.
-	maxRecvBytes = 512 << 20
+	maxRecvBytes   = 512 << 20
+	noResponseHint = 15 * time.Second
 )
 
 type xdsConfig struct {
@@ -78,9 +80,9 @@ func runXds(ctx context.Context, args []string, out *emitter) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	for name, v := range map[string]string{"addr": c.addr, "ca": c.ca, "cert": c.cert, "key": c.key, "node-id": c.nodeID, "node-cluster": c.nodeCluster} {
-		if v == "" {
-			return fmt.Errorf("xds: --%s is required", name)
+	for _, f := range []struct{ name, value string }{{"addr", c.addr}, {"ca", c.ca}, {"cert", c.cert}, {"key", c.key}, {"node-id", c.nodeID}, {"node-cluster", c.nodeCluster}} {
+		if f.value == "" {
+			return fmt.Errorf("xds: --%s is required", f.name)
 		}
 	}
 	backoff := 250 * time.Millisecond
@@ -156,15 +158,22 @@ func xdsSession(ctx context.Context, c xdsConfig, out *emitter) (bool, error) {
 		return false, err
 	}
 	out.emit(eventLine{T: unixMs(time.Now()), Type: "connected"})
+	// EG answers only nodes whose cluster names a Gateway it has translated; otherwise it stays silent.
+	var got atomic.Bool
+	hint := time.AfterFunc(noResponseHint, func() {
+		if !got.Load() {
+			logf("xds: no response %v after connecting; is --node-cluster %q the Gateway's <namespace>/<name>, and does it have listeners?", noResponseHint, c.nodeCluster)
+		}
+	})
+	defer hint.Stop()
 
 	s := &xdsState{listenerRoutes: map[string][]string{}, subscribed: map[string]bool{}}
-	got := false
 	for {
 		resp, err := stream.Recv()
 		if err != nil {
-			return got, err
+			return got.Load(), err
 		}
-		got = true
+		got.Store(true)
 		t := time.Now()
 		line, reqs, err := s.handle(resp, t)
 		if err != nil {
@@ -177,7 +186,7 @@ func xdsSession(ctx context.Context, c xdsConfig, out *emitter) (bool, error) {
 				out.emit(unsubscribedLine{T: unixMs(t), Type: "unsubscribed", TypeURL: r.TypeUrl, Names: r.ResourceNamesUnsubscribe})
 			}
 			if err := stream.Send(r); err != nil {
-				return got, err
+				return true, err
 			}
 		}
 	}
@@ -283,7 +292,9 @@ func rdsNames(b []byte) ([]string, error) {
 	return names, nil
 }
 
-// routeNames lists the names of every virtual host's routes, in order.
+// routeNames lists, in order, the names of every virtual host's routes that forward to a cluster: a route
+// answered by Envoy itself (a direct response, such as Envoy Gateway's 500 for an unresolved backend, or a
+// redirect) is in the config but does not serve the route's traffic.
 func routeNames(b []byte) ([]string, error) {
 	var rc routev3.RouteConfiguration
 	if err := proto.Unmarshal(b, &rc); err != nil {
@@ -292,6 +303,9 @@ func routeNames(b []byte) ([]string, error) {
 	names := []string{}
 	for _, vh := range rc.GetVirtualHosts() {
 		for _, r := range vh.GetRoutes() {
+			if r.GetRoute() == nil {
+				continue
+			}
 			names = append(names, r.GetName())
 		}
 	}
