@@ -6,7 +6,8 @@
  *   2. the blog tool's way — one route at a time, each waiting until ready before the next (M routes) →
  *      DIR/one-by-one/.
  * Options: --routes N (default 2000) --one-by-one M (default 100; 0 skips it) --out DIR (default out/controllers)
- *          --grpc-max-message-size Q (default 25Mi)
+ *          --grpc-max-message-size Q (default 25Mi) --docs FILE (also write a page with the machine, the command
+ *          and both reports, e.g. docs/controllers.md; the HTML reports with their plots go beside it)
  * Needs `npx aigw-scale local build --with-controllers`. Locally no Envoy runs: a route is ready when Envoy
  * Gateway serves it in xDS and the real extproc has loaded it; every report says so.
  */
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
   const oneByOne = wholeNumber('one-by-one', option('one-by-one', '100'), 0);
   const out = path.resolve(option('out', path.join(ROOT, 'out', 'controllers')));
   const grpc = option('grpc-max-message-size', '25Mi');
+  const docs = process.argv.includes('--docs') ? path.resolve(option('docs', '')) : undefined;
+  const loadBefore = os.loadavg();
   requireBinaries([...CONTROLLER_COMPONENTS]); // fails with the build command when missing
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-scale-bench-controllers-'));
@@ -75,7 +78,37 @@ async function main(): Promise<void> {
     process.off('SIGINT', onSignal);
   }
   process.stderr.write(`\nresults: ${path.join(out, 'results.json')}${oneByOne > 0 ? `, ${path.join(out, 'one-by-one', 'results.json')}` : ''}\n`);
+  if (docs) writeDocsPage(docs, out, oneByOne > 0, { loadBefore, loadAfter: os.loadavg() });
   process.exitCode = interrupted ? 130 : codes.find((code) => code !== 0) ?? 0;
+}
+
+/** The page docs/ shows: how the figures were made, on what machine, then both reports as the bench wrote them. */
+function writeDocsPage(file: string, out: string, withOneByOne: boolean, load: { loadBefore: number[]; loadAfter: number[] }): void {
+  const dir = path.dirname(file);
+  const stem = path.basename(file, '.md');
+  fs.mkdirSync(dir, { recursive: true });
+  const demote = (markdown: string) => markdown.replace(/^(#+) /gm, '#$1 ');
+  const runs = [{ name: 'Four steps to the full count, hold, scale-down (examples/scenarios/blog-2000.yaml)', dir: out, html: `${stem}-steps.html` }];
+  if (withOneByOne) runs.push({ name: "One by one, as the blog's tool did: each route waits until ready before the next", dir: path.join(out, 'one-by-one'), html: `${stem}-one-by-one.html` });
+  const cpu = os.cpus();
+  const lines = [
+    '# The control plane against the real controllers: figures from this machine',
+    '',
+    '<!-- Written by `npm run bench:controllers -- --docs …`; do not edit by hand, re-run it. -->',
+    '',
+    `Command: \`npm run bench:controllers -- ${process.argv.slice(2).join(' ')}\``,
+    '',
+    `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}; load average before ${load.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${load.loadAfter.map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}.`,
+    '',
+    'Envoy did not run (no registry reachable here ships it): a route is ready when Envoy Gateway serves it in xDS to the Gateway\'s Envoy and the real AI Gateway extproc has loaded it. Envoy applying that config, the kubelet\'s Secret-volume refresh and traffic are not in these figures.',
+    '',
+  ];
+  for (const run of runs) {
+    fs.copyFileSync(path.join(run.dir, 'report.html'), path.join(dir, run.html));
+    lines.push(`## ${run.name}`, '', `Plots: [${run.html}](${run.html}).`, '', demote(fs.readFileSync(path.join(run.dir, 'report.md'), 'utf8')), '');
+  }
+  fs.writeFileSync(file, `${lines.join('\n').trimEnd()}\n`);
+  process.stderr.write(`docs page: ${file}\n`);
 }
 
 main().catch((error) => {

@@ -1,16 +1,11 @@
 import { nowMs } from '../bench/clock';
+import { CONTROL_PLANE_STAGES, ControlPlaneStage, removedMilestone } from '../results/schema';
 
 /**
- * The stages a route passes on its way to the data plane when no Envoy runs: the AI Gateway controller wrote its
- * model into the filter-config Secrets, Envoy Gateway serves it in xDS to the Gateway's Envoy, and the real
- * external processor has loaded it. "Ready (control plane)" is the later of `xdsServed` and `extprocLoaded`.
+ * The stages whose latest time makes a route ready on the control plane (no Envoy runs): Envoy Gateway serves it
+ * in xDS to the Gateway's Envoy, and the real extproc has loaded it. (`filterConfig` comes before both.)
  */
-export const CONTROL_PLANE_STAGES = ['filterConfig', 'xdsServed', 'extprocLoaded'] as const;
-export type ControlPlaneStage = (typeof CONTROL_PLANE_STAGES)[number];
-/** The stages whose latest time makes a route ready on the control plane. */
 export const READY_STAGES: readonly ControlPlaneStage[] = ['xdsServed', 'extprocLoaded'];
-/** Milestone name of a stage's removal after the route was deleted, e.g. `xdsServedRemoved`. */
-export const removedMilestone = (stage: ControlPlaneStage) => `${stage}Removed` as const;
 
 /** A route (one life of it) being followed through the stages. */
 export interface TrackedRoute {

@@ -19,9 +19,9 @@
  */
 import { BenchResults, Component } from '../results/schema';
 import { MetricUnit, formatChangePercent, formatDelta, formatValue } from './format';
-import { MilestoneTable, milestoneTable } from './milestones';
+import { MilestoneTable, lifeLatency, milestoneTable } from './milestones';
 import { BootstrapOptions, DEFAULT_BOOTSTRAP, MannWhitney, bootstrapMeanDifference, bootstrapQuantileDifference, mannWhitneyU, mean, quantile } from './stats';
-import { COMPONENT_LABELS, MemoryPerRoute, PRIMARY_COMPONENTS, Summary, summarize } from './summary';
+import { COMPONENT_LABELS, MemoryPerRoute, Summary, summarize } from './summary';
 import { DEFAULT_THRESHOLDS, Threshold, ThresholdName, Thresholds } from './thresholds';
 
 export type { MetricUnit } from './format';
@@ -188,7 +188,7 @@ function latencyMilestones(base: Side, next: Side): string[] {
 }
 
 function latencyMetrics(milestone: string, base: Side, next: Side, thresholds: Thresholds, options: Required<BootstrapOptions>): MetricComparison[] {
-  const runs = (side: Side) => side.tables.map((t) => t.lives.flatMap((l) => { const r = l.reached.get(milestone); return r ? [r.clientTimeMs - l.createdMs] : []; }));
+  const runs = (side: Side) => side.tables.map((t) => t.lives.flatMap((l) => lifeLatency(l, milestone) ?? [])); // removals count from the delete
   const baseRuns = runs(base);
   const nextRuns = runs(next);
   const label = latencyLabel(milestone);
@@ -327,7 +327,7 @@ export function compareResults(
   };
   push(scalarMetric('ready ratio', 'readyRatio', 'ratio', false, b, n, (s) => s.routes.readyRatio, t, opts));
 
-  const components = [...new Set<Component>([...PRIMARY_COMPONENTS, ...[...b.summaries, ...n.summaries].flatMap((s) => s.components.filter((c) => c.samples > 0).map((c) => c.component))])];
+  const components = [...new Set<Component>([...b.summaries, ...n.summaries].flatMap((s) => [...s.primaryComponents, ...s.components.filter((c) => c.samples > 0).map((c) => c.component)]))];
   const of = (s: Summary, component: Component) => s.components.find((c) => c.component === component);
   for (const [label, key, unit, value] of [
     ['peak memory', 'peakMemory', 'bytes', (s: Summary, c: Component) => of(s, c)?.memory?.peak],

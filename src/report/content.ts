@@ -1,7 +1,8 @@
 /** The words and tables both renderers (Markdown, HTML) print, as plain strings; each renderer only marks them up. */
 import { BenchResults } from '../results/schema';
 import { NOT_MEASURED, formatBytes, formatBytesPerRoute, formatCount, formatCpu, formatMs, formatRatio } from './format';
-import { ComponentSummary, PRIMARY_COMPONENTS, PhaseSummary, REGRESSION_PHASES, Summary } from './summary';
+import { CONTROL_PLANE_READY_LABEL, REMOVALS_NOTE, controlPlaneReadyText, milestoneRowName } from './readiness-content';
+import { ComponentSummary, PhaseSummary, REGRESSION_PHASES, Summary } from './summary';
 
 export interface Table {
   readonly headers: readonly string[];
@@ -41,28 +42,28 @@ export function headline(results: BenchResults, summary: Summary): HeadlineItem[
   if (r.failed > 0) notReady.push(`${formatCount(r.failed)} failed`);
   if (r.pending > 0) notReady.push(`${formatCount(r.pending)} had no outcome when the run ended`);
   if (r.notCreated > 0) notReady.push(`${formatCount(r.notCreated)} were never created`);
+  const ready = `${formatCount(r.ready)} of ${formatCount(r.expected)}${r.warmUpRoutes > 0 ? ' timed' : ''} (${formatRatio(r.readyRatio)})${notReady.length > 0 ? `; ${list(notReady)}` : ''}.`;
+  const warmUp = r.warmUpRoutes > 0 ? ` route-000001 was the untimed warm-up route.` : '';
   const items: HeadlineItem[] = [
-    results.run.mode === 'control-plane'
+    summary.readyOnControlPlane
+      ? { label: 'Routes ready on the control plane', text: ready + warmUp }
+      : results.run.mode === 'control-plane'
       ? {
           label: 'Routes created',
           text: `${formatCount(r.created)} of ${formatCount(r.expected)}${r.warmUpRoutes > 0 ? ' timed' : ''}; control-plane mode: no data plane probed, so readiness was not measured (see the milestones).`,
         }
-      : {
-          label: 'Routes ready',
-          text:
-            `${formatCount(r.ready)} of ${formatCount(r.expected)}${r.warmUpRoutes > 0 ? ' timed' : ''} (${formatRatio(r.readyRatio)})${notReady.length > 0 ? `; ${list(notReady)}` : ''}.` +
-            (r.warmUpRoutes > 0 ? ` route-000001 was the untimed warm-up route.` : ''),
-        },
+      : { label: 'Routes ready', text: ready + warmUp },
   ];
   const t = summary.ttfs;
-  items.push({
+  if (summary.readyOnControlPlane) items.push({ label: CONTROL_PLANE_READY_LABEL, text: controlPlaneReadyText(summary) });
+  else items.push({
     label: 'Time to first success',
     text: t
       ? `p50 ${formatMs(t.p50)}, p99 ${formatMs(t.p99)} (max ${formatMs(t.max)}) over ${formatCount(t.count)} ${t.count === summary.outcomes.filter((o) => o.ttfsMs !== undefined).length ? 'ready routes' : 'route lives that answered (a churn recreate counts again)'}` +
         (summary.allReadyAfterMs !== undefined ? `; the last of them was ready ${formatMs(summary.allReadyAfterMs)} after the first create.` : '.')
       : `${NOT_MEASURED}: no route reached first success.`,
   });
-  const primary = summary.components.filter((c) => PRIMARY_COMPONENTS.includes(c.component));
+  const primary = summary.components.filter((c) => summary.primaryComponents.includes(c.component));
   items.push({
     label: 'Memory per route',
     text: `${list(primary.map((c) => `${c.label} ${perRouteText(c)}`))}.`,
@@ -71,6 +72,13 @@ export function headline(results: BenchResults, summary: Summary): HeadlineItem[
     label: 'Peak memory / CPU',
     text: `${list(primary.map((c) => `${c.label} ${c.memory || c.cpu ? `${formatBytes(c.memory?.peak)} / ${formatCpu(c.cpu?.peak)}` : NOT_MEASURED}`))}.`,
   });
+  const retained = summary.retainedMemory.filter((m) => summary.primaryComponents.includes(m.component));
+  if (retained.length > 0) {
+    items.push({
+      label: 'Memory retained after scale-down',
+      text: `${list(retained.map((m) => `${m.label} ${formatBytes(m.afterBytes)} at ${formatCount(m.afterRoutes)} live route${m.afterRoutes === 1 ? '' : 's'} (${formatRatio(m.shareOfPeak)} of its ${formatBytes(m.peakBytes)} peak)`))}.`,
+    });
+  }
   return items;
 }
 
@@ -140,7 +148,7 @@ export function milestonesTable(summary: Summary): Table {
   return {
     headers: ['milestone', 'kind', 'reached', 'missed', 'p50', 'p90', 'p95', 'p99', 'max'],
     rows: summary.milestones.map((m) => [
-      summary.declaredMilestones.includes(m.milestone) ? m.milestone : `${m.milestone} (not declared)`,
+      milestoneRowName(summary, m),
       m.kinds.length > 0 ? m.kinds.join(', ') : '—',
       formatCount(m.reached),
       formatCount(m.missed),
@@ -153,6 +161,9 @@ export function milestonesTable(summary: Summary): Table {
 export const MILESTONES_NOTE =
   'Latency of each milestone from its route’s create returning (client clock, sub-millisecond), per route and incarnation: a route deleted and recreated by churn counts once per life. ' +
   '“Missed”: route lives created but never reaching the milestone (routes never created are counted in the validity check). Status milestones were observed with watches.';
+
+/** The note under the milestone table: what the latencies count from (removals: from the delete). */
+export const milestonesNote = (summary: Summary): string => (summary.milestones.some((m) => m.from === 'deleted') ? `${MILESTONES_NOTE} ${REMOVALS_NOTE}` : MILESTONES_NOTE);
 
 /** The server-side view (server timestamps: creationTimestamp, lastTransitionTime); absent when none has both. */
 export function serverMilestonesTable(summary: Summary): Table | undefined {
@@ -251,6 +262,46 @@ export const RESOURCES_NOTE =
   `"Final" is the last sample of the run. Memory per route is the least-squares slope of memory against live routes over the ${REGRESSION_PHASES.join(' and ')} samples ` +
   `(plus the warm-up samples as a baseline when the route count did not change during those phases); ` +
   `the baseline is the fit at 0 routes. A low r² means memory did not follow the route count (garbage collection, lag behind all-at-once provisioning): read the slope with care.`;
+
+/** Memory before provisioning, at its peak and at the end of scale-down; absent when the run had no scale-down. */
+export function retainedMemoryTable(summary: Summary): Table | undefined {
+  if (summary.retainedMemory.length === 0) return undefined;
+  return {
+    headers: ['component', 'before provisioning', 'peak', 'live routes at peak', 'after scale-down', 'live routes after', 'share of peak', 'share of growth kept'],
+    rows: summary.retainedMemory.map((m) => [
+      m.label,
+      formatBytes(m.beforeBytes),
+      formatBytes(m.peakBytes),
+      formatCount(m.peakRoutes),
+      formatBytes(m.afterBytes),
+      formatCount(m.afterRoutes),
+      formatRatio(m.shareOfPeak),
+      m.growthRetained === undefined ? '—' : formatRatio(m.growthRetained),
+    ]),
+    numeric: [1, 2, 3, 4, 5, 6, 7],
+  };
+}
+
+export const RETAINED_MEMORY_NOTE =
+  'Memory retained after scale-down: the last sample of the scale-down phase against the run’s peak. “Before provisioning” is the last sample before the first provision phase (infrastructure and the warm-up route); ' +
+  '“share of growth kept” = (after − before) / (peak − before), the part of what the routes added that the component had not given back when scale-down ended (heaps are rarely returned at once: Go keeps freed memory until its scavenger releases it); ' +
+  '“—” where memory grew by less than a tenth over the run, too little for the share to mean anything.';
+
+/** Peak CPU while provisioning against the median once settled; absent without both windows. */
+export function peakVsSettledCpuTable(summary: Summary): Table | undefined {
+  const cpu = summary.peakVsSettledCpu;
+  if (!cpu) return undefined;
+  return {
+    headers: ['component', 'peak CPU while provisioning', 'live routes at peak', cpu.held ? 'settled CPU (median over holds)' : 'median CPU in the last load phase', 'samples in it'],
+    rows: cpu.rows.map((r) => [r.label, formatCpu(r.peakMillicores), formatCount(r.peakRoutes), formatCpu(r.settledMillicores), formatCount(r.settledSamples)]),
+    numeric: [1, 2, 3, 4],
+  };
+}
+
+export const peakVsSettledCpuNote = (summary: Summary): string =>
+  `Peak vs settled CPU: the highest CPU sample of the provision phases against the median CPU over ${summary.peakVsSettledCpu?.window ?? 'the settled window'}. ` +
+  (summary.peakVsSettledCpu?.held === false ? 'Without a hold (load.shape steps[].holdMs) that phase is not settled — routes were still being created in it — so read its median as an upper bound. ' : '') +
+  'A controller that reconciles every route again on each change shows a high peak; a settled figure far above zero means work that does not stop once the routes are in place.';
 
 export function failureLines(summary: Summary): { shown: string[]; more: number } {
   const lines = summary.failures.map((f) => `${f.phase}${f.object ? ` · ${f.object}` : ''}: ${f.message.replace(/\s+/g, ' ').trim()}`);

@@ -1,7 +1,7 @@
 import { BenchResults } from '../results/schema';
 import {
-  MILESTONES_NOTE,
   RESOURCES_NOTE,
+  RETAINED_MEMORY_NOTE,
   SERVER_MILESTONES_NOTE,
   TTFS_NOTE,
   Table,
@@ -9,11 +9,15 @@ import {
   failureLines,
   headline,
   healthGatesTable,
+  milestonesNote,
   milestonesTable,
   objectMilestonesTable,
+  peakVsSettledCpuNote,
+  peakVsSettledCpuTable,
   phasesTable,
   profilesTable,
   resourcesTable,
+  retainedMemoryTable,
   serverMilestonesTable,
   settingsTable,
   sloLine,
@@ -23,6 +27,7 @@ import {
   ttfsTable,
 } from './content';
 import { ResourcePanel, plotSpecs, renderSvg } from './plots';
+import { CONTROL_PLANE_READY_HEADING, CONTROL_PLANE_READY_NOTE, builtInMilestones, controlPlaneReadyTable } from './readiness-content';
 import { Summary, summarize } from './summary';
 
 export const escapeHtml = (text: string): string =>
@@ -77,8 +82,8 @@ async function panelsHtml(panels: readonly ResourcePanel[], metric: string): Pro
 
 /**
  * report.html: one self-contained file (inline CSS and SVG; no scripts, fonts or other external resources) with
- * the Markdown report's tables and three figures: time to first success per route, and CPU and memory over time
- * per component against the live route count.
+ * the Markdown report's tables and its figures: time to first success (control plane: time to ready) per route,
+ * CPU and memory over time per component against the live route count, and CPU and memory against live routes.
  */
 export async function renderHtml(results: BenchResults, summary: Summary = summarize(results)): Promise<string> {
   const specs = plotSpecs(results, summary);
@@ -114,32 +119,48 @@ export async function renderHtml(results: BenchResults, summary: Summary = summa
 
   out.push('<section id="settings"><h2>Settings</h2>', table(settingsTable(results, summary)), '</section>');
 
-  out.push('<section id="milestones"><h2>Milestones</h2>', table(milestonesTable(summary)), `<p class="note">${escapeHtml(MILESTONES_NOTE)}</p>`);
+  out.push('<section id="milestones"><h2>Milestones</h2>', table(milestonesTable(summary)), `<p class="note">${escapeHtml(milestonesNote(summary))}</p>`);
+  const builtIns = builtInMilestones(summary);
+  if (builtIns.length > 0) {
+    out.push('<p class="note">Built-in milestones (the runner records them; the scenario declares the others):</p>', '<ul class="note" id="built-in-milestones">');
+    out.push(...builtIns.map((b) => `<li><strong>${escapeHtml(b.milestone)}</strong>: ${escapeHtml(b.description)}</li>`), '</ul>');
+  }
   const server = serverMilestonesTable(summary);
   if (server) out.push('<h3>Server-side view</h3>', table(server), `<p class="note">${escapeHtml(SERVER_MILESTONES_NOTE)}</p>`);
   const objects = objectMilestonesTable(summary);
   if (objects) out.push('<h3>Milestones of other objects</h3>', table(objects));
   out.push('</section>');
 
-  out.push('<section id="ttfs"><h2>Time to first success</h2>');
+  out.push(`<section id="ttfs"><h2>${summary.readyOnControlPlane ? CONTROL_PLANE_READY_HEADING : 'Time to first success'}</h2>`);
   if (specs.ttfs) {
     out.push(`<figure class="plot" id="plot-ttfs">\n${await renderSvg(specs.ttfs, 'plot-ttfs')}`);
     if (specs.ttfsCaption) out.push(`<figcaption>${escapeHtml(specs.ttfsCaption)}</figcaption>`);
     out.push('</figure>');
   } else out.push(`<div class="not-measured" id="plot-ttfs">${escapeHtml(specs.ttfsMissing ?? 'not measured')}</div>`);
-  out.push(table(ttfsTable(summary)), `<p class="note">${escapeHtml(TTFS_NOTE)}</p>`, '</section>');
+  if (summary.readyOnControlPlane) out.push(table(controlPlaneReadyTable(summary)), `<p class="note">${escapeHtml(CONTROL_PLANE_READY_NOTE)}</p>`, '</section>');
+  else out.push(table(ttfsTable(summary)), `<p class="note">${escapeHtml(TTFS_NOTE)}</p>`, '</section>');
 
   const panelNote = (what: string) =>
     `<p class="note">${escapeHtml(`${what} of each component (solid, left axis) against the live AIGatewayRoutes (dashed, right axis); grey vertical lines mark where each phase starts.`)}</p>`;
   out.push('<section id="cpu"><h2>CPU over time</h2>', panelNote('CPU in millicores, averaged between samples,'), await panelsHtml(specs.cpu, 'cpu'), '</section>');
   out.push('<section id="memory"><h2>Memory over time</h2>', panelNote('Memory in MiB (working set or resident set; the axis starts near the lowest value, not at 0)'), await panelsHtml(specs.memory, 'memory'), '</section>');
+  const vsNote =
+    'Each point is one sample of a primary component, placed at the live AIGatewayRoutes when it was taken: orange while routes were created, grey while the count held, blue while scale-down deleted them. ' +
+    'Memory panels draw the memory-per-route fit (dashed) over the routes it was fitted on.';
+  out.push('<section id="vs-routes"><h2>CPU and memory against live routes</h2>', `<p class="note">${escapeHtml(vsNote)}</p>`);
+  out.push(await panelsHtml(specs.cpuVsRoutes, 'cpu-routes'), await panelsHtml(specs.memoryVsRoutes, 'memory-routes'), '</section>');
 
   out.push('<section id="phases"><h2>Phases</h2>', table(phasesTable(summary)));
   const health = healthGatesTable(results);
   if (health) out.push('<h3>Health gates between steps</h3>', table(health));
   out.push('</section>');
 
-  out.push('<section id="resources"><h2>Resources</h2>', table(resourcesTable(summary)), `<p class="note">${escapeHtml(RESOURCES_NOTE)}</p>`, '</section>');
+  out.push('<section id="resources"><h2>Resources</h2>', table(resourcesTable(summary)), `<p class="note">${escapeHtml(RESOURCES_NOTE)}</p>`);
+  const retained = retainedMemoryTable(summary);
+  if (retained) out.push('<h3>Memory retained after scale-down</h3>', table(retained), `<p class="note">${escapeHtml(RETAINED_MEMORY_NOTE)}</p>`);
+  const settled = peakVsSettledCpuTable(summary);
+  if (settled) out.push('<h3>Peak vs settled CPU</h3>', table(settled), `<p class="note">${escapeHtml(peakVsSettledCpuNote(summary))}</p>`);
+  out.push('</section>');
 
   const profiles = profilesTable(results, summary);
   if (profiles) out.push('<section id="profiles"><h2>Profiles</h2>', table(profiles), '<p class="note">Paths are relative to results.json; open them with go tool pprof.</p>', '</section>');

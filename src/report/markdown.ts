@@ -1,7 +1,7 @@
 import { BenchResults } from '../results/schema';
 import {
-  MILESTONES_NOTE,
   RESOURCES_NOTE,
+  RETAINED_MEMORY_NOTE,
   SERVER_MILESTONES_NOTE,
   TTFS_NOTE,
   Table,
@@ -9,11 +9,15 @@ import {
   failureLines,
   headline,
   healthGatesTable,
+  milestonesNote,
   milestonesTable,
   objectMilestonesTable,
+  peakVsSettledCpuNote,
+  peakVsSettledCpuTable,
   phasesTable,
   profilesTable,
   resourcesTable,
+  retainedMemoryTable,
   serverMilestonesTable,
   settingsTable,
   sloLine,
@@ -22,6 +26,7 @@ import {
   title,
   ttfsTable,
 } from './content';
+import { CONTROL_PLANE_READY_HEADING, CONTROL_PLANE_READY_NOTE, builtInMilestones, controlPlaneReadyTable } from './readiness-content';
 import { Summary, summarize } from './summary';
 
 /** One line of Markdown-safe text: no accidental emphasis, code, links or HTML from run data. */
@@ -64,19 +69,26 @@ export function renderMarkdown(results: BenchResults, summary: Summary = summari
 
   out.push('## Settings', '', table(settingsTable(results, summary)), '');
 
-  out.push('## Milestones', '', table(milestonesTable(summary)), '', MILESTONES_NOTE, '');
+  out.push('## Milestones', '', table(milestonesTable(summary)), '', prose(milestonesNote(summary)), '');
+  const builtIns = builtInMilestones(summary);
+  if (builtIns.length > 0) out.push('Built-in milestones (the runner records them; the scenario declares the others):', '', ...builtIns.map((b) => `- **${b.milestone}**: ${prose(b.description)}`), '');
   const server = serverMilestonesTable(summary);
   if (server) out.push('### Server-side view', '', table(server), '', SERVER_MILESTONES_NOTE, '');
   const objects = objectMilestonesTable(summary);
   if (objects) out.push('### Milestones of other objects', '', table(objects), '');
 
-  out.push('## Time to first success', '', table(ttfsTable(summary)), '', TTFS_NOTE, '');
+  if (summary.readyOnControlPlane) out.push(`## ${CONTROL_PLANE_READY_HEADING}`, '', table(controlPlaneReadyTable(summary)), '', prose(CONTROL_PLANE_READY_NOTE), '');
+  else out.push('## Time to first success', '', table(ttfsTable(summary)), '', TTFS_NOTE, '');
 
   out.push('## Phases', '', table(phasesTable(summary)), '');
   const health = healthGatesTable(results);
   if (health) out.push('### Health gates between steps', '', table(health), '');
 
   out.push('## Resources', '', table(resourcesTable(summary)), '', RESOURCES_NOTE, '');
+  const retained = retainedMemoryTable(summary);
+  if (retained) out.push('### Memory retained after scale-down', '', table(retained), '', prose(RETAINED_MEMORY_NOTE), '');
+  const settled = peakVsSettledCpuTable(summary);
+  if (settled) out.push('### Peak vs settled CPU', '', table(settled), '', prose(peakVsSettledCpuNote(summary)), '');
 
   const profiles = profilesTable(results, summary);
   if (profiles) out.push('## Profiles', '', table(profiles), '', 'Paths are relative to results.json; open them with `go tool pprof`.', '');

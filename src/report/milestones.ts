@@ -5,7 +5,7 @@
  * Records of other kinds (the generated HTTPRoute, …) name their route in `route`; records without `incarnation`
  * belong to incarnation 1.
  */
-import { BenchResults, MilestoneRecord } from '../results/schema';
+import { BenchResults, CONTROL_PLANE_STAGES, MilestoneRecord, REMOVAL_MILESTONES } from '../results/schema';
 import { Distribution, distribution } from './stats';
 
 /** Milestones that are not latencies: the start (`created`) and the ends of a route's life. */
@@ -14,11 +14,7 @@ const NOT_LATENCIES: ReadonlySet<string> = new Set(['created', 'timedOut', 'dele
 /** The built-in data-plane milestones, in the order reports list them. */
 export const DATA_PLANE_MILESTONES = ['firstSuccess', 'ready'] as const;
 
-/** The stages a control-plane run records per route, in pipeline order (`ready` follows: the later of the last two). */
-export const CONTROL_PLANE_STAGES = ['filterConfig', 'xdsServed', 'extprocLoaded'] as const;
-
-/** The stages' removals after a delete, in pipeline order: timed from the life's `deleted`, not its `created`. */
-export const REMOVAL_MILESTONES = ['filterConfigRemoved', 'xdsServedRemoved', 'extprocLoadedRemoved'] as const;
+export { CONTROL_PLANE_STAGES, REMOVAL_MILESTONES };
 
 /** Milestones the runner records on its own (no scenario declares them), for the report's list of built-ins. */
 export const BUILT_IN_ROUTE_MILESTONES: readonly string[] = ['created', ...CONTROL_PLANE_STAGES, ...DATA_PLANE_MILESTONES, 'timedOut', 'deleted', ...REMOVAL_MILESTONES];
@@ -95,7 +91,8 @@ export interface MilestoneTable {
 }
 
 const kindOf = (object: string): string => object.split('/')[0];
-const isWarmUpName = (object: string): boolean => /(^|\/)route-0*1$/.test(object);
+/** route-000001, the name of the untimed warm-up route. */
+export const isWarmUpName = (object: string): boolean => /(^|\/)route-0*1$/.test(object);
 
 /** The route a record belongs to: its `route`, or itself for AIGatewayRoutes and probed objects. */
 export function routeOf(record: MilestoneRecord): string | undefined {

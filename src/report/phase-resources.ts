@@ -21,7 +21,7 @@ export interface RetainedMemory {
   readonly afterRoutes: number;
   /** afterBytes / peakBytes. */
   readonly shareOfPeak: number;
-  /** (after − before) / (peak − before): the share of what the routes added that stayed; absent without `before` or growth. */
+  /** (after − before) / (peak − before): the share of what the routes added that stayed; absent without `before` or real growth. */
   readonly growthRetained?: number;
 }
 
@@ -39,11 +39,15 @@ export interface SettledCpuRow {
 export interface PeakVsSettledCpu {
   /** Which samples count as settled, in words (the hold phases, or the last load phase when there was no hold). */
   readonly window: string;
+  /** The window is hold phases (the route count held still); false: the last load phase stood in for them. */
+  readonly held: boolean;
   readonly rows: readonly SettledCpuRow[];
 }
 
 const byTime = (a: Sample, b: Sample) => a.t - b.t;
 const inside = (s: Sample, p: PhaseRecord) => s.phase === p.phase && s.t >= p.startMs && s.t <= p.endMs;
+/** Below this growth over the pre-provision memory the share of growth kept is noise (−112,800 % on a real one-by-one run). */
+const MIN_GROWTH_SHARE = 0.1;
 const phaseName = (p: PhaseRecord) => `${p.phase}${p.step !== undefined ? ` (step ${p.step})` : ''}`;
 
 /** Memory before provisioning, at its peak and at the end of scale-down, per component; empty without a scale-down. */
@@ -69,7 +73,7 @@ export function retainedMemory(results: BenchResults, components: readonly Compo
       afterBytes,
       afterRoutes: after.liveObjects,
       shareOfPeak: afterBytes / peakBytes,
-      ...(beforeBytes !== undefined && growth > 0 && { growthRetained: (afterBytes - beforeBytes) / growth }),
+      ...(beforeBytes !== undefined && growth >= MIN_GROWTH_SHARE * beforeBytes && { growthRetained: (afterBytes - beforeBytes) / growth }),
     });
   }
   return rows;
@@ -79,13 +83,13 @@ export function retainedMemory(results: BenchResults, components: readonly Compo
  * The settled window: the hold phases (the route count held still) when the run had any with samples; otherwise
  * the last load phase (provision, hold or validate) with samples, which is what the run has closest to steady.
  */
-function settledWindow(results: BenchResults): { phases: PhaseRecord[]; window: string } | undefined {
+function settledWindow(results: BenchResults): { phases: PhaseRecord[]; window: string; held: boolean } | undefined {
   const sampled = (p: PhaseRecord) => results.samples.some((s) => inside(s, p));
   const holds = results.phases.filter((p) => p.phase === 'hold' && sampled(p));
-  if (holds.length > 0) return { phases: holds, window: holds.length === 1 ? `the hold phase (${phaseName(holds[0])})` : `the ${formatCount(holds.length)} hold phases` };
+  if (holds.length > 0) return { phases: holds, held: true, window: holds.length === 1 ? `the hold phase (${phaseName(holds[0])})` : `the ${formatCount(holds.length)} hold phases` };
   const load: readonly Phase[] = ['provision', 'hold', 'validate'];
   const last = [...results.phases].filter((p) => load.includes(p.phase) && sampled(p)).sort((a, b) => a.startMs - b.startMs).pop();
-  return last && { phases: [last], window: `the last load phase, ${phaseName(last)} (the run had no hold phase)` };
+  return last && { phases: [last], held: false, window: `the last load phase, ${phaseName(last)} (the run had no hold phase)` };
 }
 
 /** Peak CPU while provisioning against the median CPU once settled, per component; absent without both windows. */
@@ -109,5 +113,5 @@ export function peakVsSettledCpu(results: BenchResults, components: readonly Com
       settledSamples: after.length,
     });
   }
-  return rows.length === 0 ? undefined : { window: settled.window, rows };
+  return rows.length === 0 ? undefined : { window: settled.window, held: settled.held, rows };
 }

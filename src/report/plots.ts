@@ -4,8 +4,9 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { BenchResults, Component, Sample } from '../results/schema';
-import { MiB, formatMs } from './format';
-import { COMPONENT_LABELS, PRIMARY_COMPONENTS, Summary } from './summary';
+import { MiB, formatBytesPerRoute, formatMs } from './format';
+import { Distribution } from './stats';
+import { COMPONENT_LABELS, RouteOutcome, Summary } from './summary';
 
 /** Above this many routes the scatter plots every k-th route plus every route above p99 and every timed-out one. */
 export const MAX_SCATTER_POINTS = 20_000;
@@ -34,12 +35,47 @@ export interface ResourcePanel {
 }
 
 export interface PlotSpecs {
+  /** Per route: time to first success, or in control-plane mode time to ready on the control plane. */
   readonly ttfs?: TopLevelSpec;
   readonly ttfsMissing?: string;
   /** What the scatter shows (and how it was thinned, if it was). */
   readonly ttfsCaption?: string;
   readonly cpu: readonly ResourcePanel[];
   readonly memory: readonly ResourcePanel[];
+  /** CPU and memory against the live route count, for the primary components (the blog's plots). */
+  readonly cpuVsRoutes: readonly ResourcePanel[];
+  readonly memoryVsRoutes: readonly ResourcePanel[];
+}
+
+/** What the per-route scatter shows: traffic (first success) or the control plane (ready, no Envoy). */
+interface ScatterKind {
+  readonly latency: (o: RouteOutcome) => number | undefined;
+  readonly distribution?: Distribution;
+  readonly title: string;
+  readonly axis: string;
+  readonly reached: string;
+  readonly lead: string;
+}
+
+function scatterKind(summary: Summary): ScatterKind {
+  if (summary.readyOnControlPlane) {
+    return {
+      latency: (o) => o.timeToReadyMs,
+      ...(summary.timeToReady && { distribution: summary.timeToReady }),
+      title: 'Time to ready on the control plane per route',
+      axis: 'time to ready on the control plane (s)',
+      reached: 'became ready on the control plane',
+      lead: 'Each point is one route: from its create returning to ready on the control plane — in the xDS Envoy Gateway serves and loaded by the AI Gateway extproc (no Envoy ran, no request was sent). ',
+    };
+  }
+  return {
+    latency: (o) => o.ttfsMs,
+    ...(summary.ttfs && { distribution: summary.ttfs }),
+    title: 'Time to first success per route',
+    axis: 'time to first success (s)',
+    reached: 'reached first success',
+    lead: 'Each point is one route: from its create returning to the first 200 through the gateway from the route’s own backend. ',
+  };
 }
 
 /** Keeps at most ~max points of a series: the min and the max of each bucket, in time order. */
@@ -63,21 +99,23 @@ export function thinSeries<T>(points: readonly T[], value: (p: T) => number, max
 }
 
 function ttfsSpec(results: BenchResults, summary: Summary): { spec?: TopLevelSpec; missing?: string; caption?: string } {
-  const ready = summary.outcomes.filter((o) => o.ttfsMs !== undefined);
+  const kind = scatterKind(summary);
+  const latency = (o: RouteOutcome) => kind.latency(o) as number;
+  const ready = summary.outcomes.filter((o) => kind.latency(o) !== undefined);
   const timedOut = summary.outcomes.filter((o) => o.status === 'timed-out');
-  if (ready.length === 0 && timedOut.length === 0) return { missing: 'not measured: no route reached first success or timed out' };
+  if (ready.length === 0 && timedOut.length === 0) return { missing: `not measured: no route ${kind.reached} or timed out` };
   // Timed-out routes have no time: they are drawn as crosses along the top edge, so the ready routes keep the scale.
-  const readyMaxS = ready.length > 0 ? Math.max(...ready.map((o) => o.ttfsMs as number)) / 1000 : results.settings.perRouteTimeoutMs / 1000;
+  const readyMaxS = ready.length > 0 ? Math.max(...ready.map(latency)) / 1000 : results.settings.perRouteTimeoutMs / 1000;
   const topS = readyMaxS * 1.12 || 1;
   const readyLabel = 'ready';
   const timedOutLabel = `timed out (> ${formatMs(results.settings.perRouteTimeoutMs)}, drawn at top)`;
   let points = [
-    ...ready.map((o) => ({ route: o.index, seconds: Math.round(o.ttfsMs as number) / 1000, status: readyLabel })),
+    ...ready.map((o) => ({ route: o.index, seconds: Math.round(latency(o)) / 1000, status: readyLabel })),
     ...timedOut.map((o) => ({ route: o.index, seconds: topS, status: timedOutLabel })),
   ];
   let note = '';
-  if (points.length > MAX_SCATTER_POINTS && summary.ttfs) {
-    const p99 = summary.ttfs.p99 / 1000;
+  if (points.length > MAX_SCATTER_POINTS && kind.distribution) {
+    const p99 = kind.distribution.p99 / 1000;
     const stride = Math.ceil(points.length / MAX_SCATTER_POINTS);
     points = points.filter((p, i) => i % stride === 0 || p.status !== readyLabel || p.seconds > p99);
     note = `${points.length.toLocaleString('en-US')} of ${(ready.length + timedOut.length).toLocaleString('en-US')} routes drawn: every ${stride}th, plus all above p99 and all timed out.`;
@@ -90,17 +128,17 @@ function ttfsSpec(results: BenchResults, summary: Summary): { spec?: TopLevelSpe
       mark: { type: 'point', filled: true, opacity: 0.75, aria: points.length <= 2000 },
       encoding: {
         x: { field: 'route', type: 'quantitative', title: 'route index (route-NNNNNN)', axis: { format: ',d' }, scale: { nice: false } },
-        y: { field: 'seconds', type: 'quantitative', title: 'time to first success (s)', scale: { zero: true, domain: [0, topS * 1.03], nice: false } },
+        y: { field: 'seconds', type: 'quantitative', title: kind.axis, scale: { zero: true, domain: [0, topS * 1.03], nice: false } },
         color: { field: 'status', type: 'nominal', title: null, scale: { domain, range: [COLORS.ready, COLORS.timedOut] } },
         shape: { field: 'status', type: 'nominal', title: null, scale: { domain, range: ['circle', 'cross'] } },
         size: { field: 'status', type: 'ordinal', title: null, scale: { domain, range: [points.length > 2000 ? 10 : 24, 80] } },
       },
     },
   ];
-  if (summary.ttfs) {
+  if (kind.distribution) {
     for (const [name, ms, color] of [
-      ['p50', summary.ttfs.p50, COLORS.p50],
-      ['p99', summary.ttfs.p99, COLORS.p99],
+      ['p50', kind.distribution.p50, COLORS.p50],
+      ['p99', kind.distribution.p99, COLORS.p99],
     ] as const) {
       const datum = [{ seconds: ms / 1000, label: `${name} ${formatMs(ms)}` }];
       const text = { type: 'text', align: 'right', dx: -4, dy: -7, fontSize: 11, fontWeight: 'bold' };
@@ -114,15 +152,15 @@ function ttfsSpec(results: BenchResults, summary: Summary): { spec?: TopLevelSpe
   }
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Time to first success per route' },
+    title: { text: kind.title },
     width: WIDTH,
     height: 260,
     layer: layers,
     config: CONFIG,
   } as unknown as TopLevelSpec;
   const caption =
-    'Each point is one route: from its create returning to the first 200 through the gateway from the route’s own backend. ' +
-    (summary.ttfs ? 'Dashed lines: p50 and p99 of the ready routes. ' : '') +
+    kind.lead +
+    (kind.distribution ? 'Dashed lines: p50 and p99 of the ready routes. ' : '') +
     (timedOut.length > 0 ? `Crosses along the top: routes with no success within the ${formatMs(results.settings.perRouteTimeoutMs)} timeout.` : '');
   return { spec, caption: note ? `${caption} ${note}` : caption };
 }
@@ -198,7 +236,7 @@ export function plotSpecs(results: BenchResults, summary: Summary): PlotSpecs {
   const times = [...results.samples.map((s) => (s.t - origin) / 1000), ...results.phases.flatMap((p) => [(p.startMs - origin) / 1000, (p.endMs - origin) / 1000])];
   const xDomain: [number, number] = times.length > 0 ? [Math.min(0, ...times), Math.max(...times)] : [0, 1];
 
-  const components = summary.components.filter((c) => PRIMARY_COMPONENTS.includes(c.component) || c.samples > 0);
+  const components = summary.components.filter((c) => summary.primaryComponents.includes(c.component) || c.samples > 0);
   const panels = (metric: 'cpu' | 'memory'): ResourcePanel[] =>
     components.map((c) => {
       const label = COMPONENT_LABELS[c.component] ?? c.component;
@@ -219,7 +257,64 @@ export function plotSpecs(results: BenchResults, summary: Summary): PlotSpecs {
     ...(ttfs.caption && { ttfsCaption: ttfs.caption }),
     cpu: panels('cpu'),
     memory: panels('memory'),
+    cpuVsRoutes: vsRoutesPanels(results, summary, 'cpu'),
+    memoryVsRoutes: vsRoutesPanels(results, summary, 'memory'),
   };
+}
+
+/** How the vs-routes plots colour samples: the route count going up, held, or coming down. */
+const RAMP: Partial<Record<Sample['phase'], string>> = { 'warm-up': 'ramp up', provision: 'ramp up', hold: 'held', validate: 'held', churn: 'held', 'scale-down': 'scale-down' };
+
+/**
+ * CPU or memory against the live route count, one panel per primary component: the blog's view, where the slope
+ * is the cost per route and the scale-down points show what is kept. Memory panels draw the per-route fit.
+ */
+function vsRoutesPanels(results: BenchResults, summary: Summary, metric: 'cpu' | 'memory'): ResourcePanel[] {
+  const name = metric === 'cpu' ? 'CPU' : 'memory';
+  return summary.components
+    .filter((c) => summary.primaryComponents.includes(c.component))
+    .map((c): ResourcePanel => {
+      const value = (s: Sample) => (metric === 'cpu' ? s.cpuMillicores : s.memoryBytes === undefined ? undefined : s.memoryBytes / MiB);
+      const all = results.samples
+        .filter((s) => s.component === c.component && RAMP[s.phase] !== undefined && value(s) !== undefined && Number.isFinite(value(s)))
+        .sort((a, b) => a.t - b.t)
+        .map((s) => ({ routes: s.liveObjects, v: value(s) as number, phase: RAMP[s.phase] as string }));
+      if (all.length === 0) return { component: c.component, label: c.label, missing: `${c.label}: ${name} against live routes not measured (no samples while routes were created, held or deleted)` };
+      const stride = Math.ceil(all.length / MAX_SERIES_POINTS);
+      const points = all.filter((_, i) => i % stride === 0);
+      const colors: Record<string, string> = { 'ramp up': COLORS.cpu, held: COLORS.routes, 'scale-down': COLORS.memory };
+      const domain = Object.keys(colors).filter((p) => points.some((x) => x.phase === p));
+      const layers: any[] = [
+        {
+          data: { values: points },
+          mark: { type: 'point', filled: true, opacity: 0.7, size: 28, aria: points.length <= 2000 },
+          encoding: {
+            x: { field: 'routes', type: 'quantitative', title: 'live AIGatewayRoutes', axis: { format: ',d' } },
+            y: { field: 'v', type: 'quantitative', title: metric === 'cpu' ? 'CPU (millicores)' : 'memory (MiB)', scale: { zero: metric === 'cpu' } },
+            color: { field: 'phase', type: 'nominal', title: null, scale: { domain, range: domain.map((p) => colors[p]) } },
+          },
+        },
+      ];
+      const fit = metric === 'memory' ? c.memoryPerRoute : undefined;
+      if (fit) {
+        const line = [fit.minRoutes, fit.maxRoutes].map((routes) => ({ routes, v: (fit.baselineBytes + fit.bytesPerRoute * routes) / MiB }));
+        const label = [{ ...line[1], text: `fit: ${formatBytesPerRoute(fit.bytesPerRoute)} (r² ${fit.r2.toFixed(2)})` }];
+        const xy = { x: { field: 'routes', type: 'quantitative' }, y: { field: 'v', type: 'quantitative' } };
+        layers.push(
+          { data: { values: line }, mark: { type: 'line', color: COLORS.p99, strokeDash: [6, 3], strokeWidth: 1.5 }, encoding: xy },
+          { data: { values: label }, mark: { type: 'text', align: 'right', dy: -8, fontSize: 11, color: COLORS.p99 }, encoding: { ...xy, text: { field: 'text' } } },
+        );
+      }
+      const spec = {
+        $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+        title: { text: `${c.label}: ${name} against live routes` },
+        width: WIDTH,
+        height: PANEL_HEIGHT,
+        layer: layers,
+        config: CONFIG,
+      } as unknown as TopLevelSpec;
+      return { component: c.component, label: c.label, spec };
+    });
 }
 
 /**

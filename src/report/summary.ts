@@ -1,6 +1,6 @@
 import { BenchResults, Component, Failure, MilestoneRecord, Phase, Sample } from '../results/schema';
 import { COMPONENT_LABELS, COMPONENT_ORDER, primaryComponents } from './components';
-import { CONTROL_PLANE_NOT_MEASURED_PREFIX, MilestoneLatency, MilestoneTable, ObjectMilestone, milestoneTable, routeOf } from './milestones';
+import { CONTROL_PLANE_NOT_MEASURED_PREFIX, MilestoneLatency, MilestoneTable, ObjectMilestone, isWarmUpName, milestoneTable, routeOf } from './milestones';
 import { PeakVsSettledCpu, RetainedMemory, peakVsSettledCpu, retainedMemory } from './phase-resources';
 import { GateResult, evaluateSlo } from './slo';
 import { Distribution, LinearFit, linearRegression, mean } from './stats';
@@ -126,7 +126,7 @@ export interface Summary {
   readonly readyOnControlPlane: boolean;
   /** Time from create to `ready` over every route life that reached it; absent when none. */
   readonly timeToReady?: Distribution;
-  /** Per milestone: latency from the route's `created` (client and server clocks), reached and missed route lives. */
+  /** Per milestone: latency from the route's `created` (removals: its `deleted`), client and server clocks, reached and missed lives. */
   readonly milestones: readonly MilestoneLatency[];
   /** The route-scoped milestones the run was meant to time (see MilestoneTable.declared). */
   readonly declaredMilestones: readonly string[];
@@ -164,7 +164,8 @@ function routeObjects(milestones: readonly MilestoneRecord[], failures: readonly
   return routes;
 }
 
-function routeOutcomes(results: BenchResults, readiness: MilestoneTable['readiness']): RouteOutcome[] {
+function routeOutcomes(results: BenchResults, table: MilestoneTable): RouteOutcome[] {
+  const readiness = table.readiness;
   const routes = routeObjects(results.milestones, results.failures);
   const first = new Map<string, Map<string, MilestoneRecord>>();
   for (const m of results.milestones) {
@@ -204,7 +205,9 @@ function routeOutcomes(results: BenchResults, readiness: MilestoneTable['readine
       ...(failure !== undefined && { failure }),
     };
   });
-  return outcomes.sort((a, b) => a.index - b.index);
+  // the control-plane trackers also follow the untimed warm-up route: records, but no create, so no outcome
+  const untimed = (o: RouteOutcome) => table.warmUpRoutes > 0 && o.createdMs === undefined && o.failure === undefined && isWarmUpName(o.object);
+  return outcomes.filter((o) => !untimed(o)).sort((a, b) => a.index - b.index);
 }
 
 function resourceStat(samples: readonly Sample[], value: (s: Sample) => number | undefined): ResourceStat | undefined {
@@ -305,7 +308,7 @@ function controlPlaneWarning(results: BenchResults): string {
 
 /** Everything the report says, computed from results.json alone. Absent measurements stay absent. */
 export function summarize(results: BenchResults, table: MilestoneTable = milestoneTable(results)): Summary {
-  const outcomes = routeOutcomes(results, table.readiness);
+  const outcomes = routeOutcomes(results, table);
   const count = (status: RouteStatus) => outcomes.filter((o) => o.status === status).length;
   const created = outcomes.filter((o) => o.createdMs !== undefined).length;
   const warmUpRoutes = table.warmUpRoutes;

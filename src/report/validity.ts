@@ -53,10 +53,8 @@ function missingMilestones(table: MilestoneTable, maxShare: number): string[] {
     const missingAny = (life: MilestoneTable['lives'][number]) => table.declared.some((m) => !life.reached.has(m));
     const { missed, of } = missedShare(table, missingAny);
     if (of > 0 && missed / of > maxShare) {
-      const per = table.latencies
-        .filter((l) => table.declared.includes(l.milestone))
-        .map((l) => `${l.milestone} ${formatCount(l.missed)}`)
-        .join(', ');
+      // in declared order (data-plane first), not the table's pipeline order
+      const per = table.declared.flatMap((name) => table.latencies.filter((l) => l.milestone === name).map((l) => `${l.milestone} ${formatCount(l.missed)}`)).join(', ');
       const notCreated = table.notCreated > 0 ? `; ${formatCount(table.notCreated)} never created` : '';
       reasons.push(
         `${formatCount(missed)} of ${formatCount(of)} timed route lives (${percent(missed / of)}) missed a declared milestone (created but never reached: ${per}${notCreated}); at most ${percent(maxShare)} allowed`,

@@ -23,16 +23,33 @@ export type BuiltInMilestone =
   | 'created'
   /** First 200 through the gateway from the right backend. */
   | 'firstSuccess'
-  /** The last of `consecutiveSuccesses` 200s in a row from the right backend: the route is ready. */
+  /**
+   * The last of `consecutiveSuccesses` 200s in a row from the right backend: the route is ready. In control-plane
+   * mode (no Envoy, no traffic): the later of `xdsServed` and `extprocLoaded`, so no `firstSuccess` is recorded.
+   */
   | 'ready'
   /** The route was given up on (per-route timeout). */
   | 'timedOut'
   /** Deleted (scale-down or churn). */
   | 'deleted';
 
-export const BUILT_IN_MILESTONES: readonly BuiltInMilestone[] = ['created', 'firstSuccess', 'ready', 'timedOut', 'deleted'];
+/**
+ * The stages a control-plane run (no Envoy) records per route, in pipeline order: the route's model in the
+ * filter-config Secrets, the route in the xDS Envoy Gateway serves, the model loaded by the real extproc.
+ */
+export const CONTROL_PLANE_STAGES = ['filterConfig', 'xdsServed', 'extprocLoaded'] as const;
+export type ControlPlaneStage = (typeof CONTROL_PLANE_STAGES)[number];
+/** After a delete, when each stage let the route go (reports time these from `deleted`). */
+export const REMOVAL_MILESTONES = ['filterConfigRemoved', 'xdsServedRemoved', 'extprocLoadedRemoved'] as const;
+export const removedMilestone = (stage: ControlPlaneStage) => `${stage}Removed` as (typeof REMOVAL_MILESTONES)[number];
 
-/** A built-in milestone or the name of a scenario milestone (e.g. `routeAccepted`). */
+export const BUILT_IN_MILESTONES: readonly string[] = ['created', 'firstSuccess', 'ready', 'timedOut', 'deleted', ...CONTROL_PLANE_STAGES, ...REMOVAL_MILESTONES];
+
+/**
+ * A built-in milestone or the name of a scenario milestone (e.g. `routeAccepted`). Control-plane runs also record,
+ * per route, `filterConfig`, `xdsServed` and `extprocLoaded` (timed from `created`) and, after a delete,
+ * `filterConfigRemoved`, `xdsServedRemoved` and `extprocLoadedRemoved` (reports time these from `deleted`).
+ */
 export type Milestone = BuiltInMilestone | (string & {});
 
 export interface MilestoneRecord {
@@ -154,7 +171,11 @@ export interface BenchResults {
   readonly failures: readonly Failure[];
   readonly gateChecks?: readonly GateCheck[];
   readonly profiles?: readonly ProfileRecord[];
-  /** Things the run could not measure, said plainly (e.g. "no Envoy proxy pods: data-plane memory not measured"). */
+  /**
+   * Things the run could not measure, said plainly (e.g. "no Envoy proxy pods: data-plane memory not measured"). A
+   * control-plane run's line starting "data plane: Envoy did not run" also tells reports that readiness was measured
+   * on the control plane; they quote it.
+   */
   readonly notMeasured: readonly string[];
 }
 

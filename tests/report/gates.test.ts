@@ -21,7 +21,7 @@ describe('parseSloMetric', () => {
   test.each([
     ['milestone.ready.p98', 'metric "milestone.ready.p98": unknown statistic "p98"; allowed: p50, p90, p95, p99, max'],
     ['milestone.ready', 'metric "milestone.ready": expected milestone.<name>.<p50|p90|p95|p99|max>, e.g. milestone.ready.p99'],
-    ['memory.envoy.max', 'metric "memory.envoy.max": unknown component "envoy"; allowed: envoy-gateway, ai-gateway-controller, envoy-proxy, kube-apiserver, etcd, mock-provider, runner'],
+    ['memory.envoy.max', 'metric "memory.envoy.max": unknown component "envoy"; allowed: envoy-gateway, ai-gateway-controller, envoy-proxy, ai-gateway-extproc, kube-apiserver, etcd, mock-provider, runner'],
     ['memory.envoy-gateway.p99', 'metric "memory.envoy-gateway.p99": expected memory.<component>.max, e.g. memory.envoy-gateway.max'],
     ['latency', 'metric "latency": unknown; allowed: milestone.<name>.<p50|p90|p95|p99|max>, memory.<component>.max, cpu.<component>.max or errorRate'],
   ])('%s is rejected with what is allowed', (metric, error) => {

@@ -43,7 +43,17 @@ test('report.html renders its plots in chromium (screenshot)', async () => {
     await page.goto(`file://${html}`, { waitUntil: 'load' });
 
     const figures = await page.locator('figure.plot').evaluateAll((nodes) => nodes.map((n) => n.id));
-    expect(figures).toEqual(['plot-ttfs', 'plot-cpu-envoy-gateway', 'plot-cpu-ai-gateway-controller', 'plot-memory-envoy-gateway', 'plot-memory-ai-gateway-controller']);
+    expect(figures).toEqual([
+      'plot-ttfs',
+      'plot-cpu-envoy-gateway',
+      'plot-cpu-ai-gateway-controller',
+      'plot-memory-envoy-gateway',
+      'plot-memory-ai-gateway-controller',
+      'plot-cpu-routes-envoy-gateway',
+      'plot-cpu-routes-ai-gateway-controller',
+      'plot-memory-routes-envoy-gateway',
+      'plot-memory-routes-ai-gateway-controller',
+    ]);
     for (const id of figures) {
       const svg = page.locator(`#${id} > svg`);
       await expect(svg.isVisible()).resolves.toBe(true);

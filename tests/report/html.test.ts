@@ -35,6 +35,12 @@ describe('renderHtml', () => {
       'plot-memory-envoy-gateway',
       'plot-memory-ai-gateway-controller',
       'plot-memory-envoy-proxy',
+      'plot-cpu-routes-envoy-gateway',
+      'plot-cpu-routes-ai-gateway-controller',
+      'plot-cpu-routes-envoy-proxy',
+      'plot-memory-routes-envoy-gateway',
+      'plot-memory-routes-ai-gateway-controller',
+      'plot-memory-routes-envoy-proxy',
     ]);
     for (const text of [
       'Time to first success per route',

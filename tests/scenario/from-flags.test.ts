@@ -106,7 +106,7 @@ describe('scenarioFromFlags', () => {
     ]);
     expect(problemsOf(() => scenarioFromFlags({ routes: 10, burst: 5 }))).toEqual(['--burst: a burst needs load.qps (without qps, creates are not rate-limited) (load.burst)']);
     expect(problemsOf(() => scenarioFromFlags({ routes: 10, slo: ['milestone.accepted.p99<=1s'] }))).toEqual([
-      '--slo: no milestone "accepted"; declared: none; built-in: created, firstSuccess, ready, timedOut, deleted (slo[0].metric)',
+      '--slo: no milestone "accepted"; declared: none; built-in: created, firstSuccess, ready, timedOut, deleted, filterConfig, xdsServed, extprocLoaded, filterConfigRemoved, xdsServedRemoved, extprocLoadedRemoved (slo[0].metric)',
     ]);
     expect(problemsOf(() => scenarioFromFlags({ routes: 10, hold: '1s' }))).toEqual(['--hold: got "1s"; needs --steps (or a scenario whose load.shape.type is steps)']);
     expect(problemsOf(() => scenarioFromFlags({ routes: 10, steps: '5,10', batchSize: 2 }))).toEqual(['--steps: got "5,10"; give at most one of --steps and --batch-size']);

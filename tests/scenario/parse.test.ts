@@ -154,15 +154,15 @@ validity:
       's.yaml:10:10: load.burst: a burst needs load.qps (without qps, creates are not rate-limited)',
       's.yaml:15:17: load.shape.steps[1].routes: 10 after 20; steps must increase',
       's.yaml:16:17: load.shape.steps[2].routes: the last step has 25 routes, fixture.routes is 30; the last step must reach fixture.routes',
-      's.yaml:18:11: milestones[0].name: "ready" is a built-in milestone; pick another name (built-ins: created, firstSuccess, ready, timedOut, deleted)',
+      's.yaml:18:11: milestones[0].name: "ready" is a built-in milestone; pick another name (built-ins: created, firstSuccess, ready, timedOut, deleted, filterConfig, xdsServed, extprocLoaded, filterConfigRemoved, xdsServedRemoved, extprocLoadedRemoved)',
       's.yaml:24:11: milestones[2].name: "accepted" is already the name of milestones[1]; names must be unique',
       's.yaml:24:5: milestones[2]: give exactly one of condition or path',
       's.yaml:30:13: milestones[3].equals: equals needs a path',
-      's.yaml:33:13: slo[0].metric: no milestone "nope"; declared: accepted, programmed; built-in: created, firstSuccess, ready, timedOut, deleted',
+      's.yaml:33:13: slo[0].metric: no milestone "nope"; declared: accepted, programmed; built-in: created, firstSuccess, ready, timedOut, deleted, filterConfig, xdsServed, extprocLoaded, filterConfigRemoved, xdsServedRemoved, extprocLoadedRemoved',
       's.yaml:35:13: slo[1].metric: metric "milestone.accepted.p42": unknown statistic "p42"; allowed: p50, p90, p95, p99, max',
       's.yaml:41:15: slo[3].atRoutes: atRoutes applies to memory.* and cpu.* gates only',
       's.yaml:44:15: slo[4].atRoutes: 31 is more than fixture.routes (30); the gate could never be evaluated',
-      's.yaml:46:26: validity.requireSamples[1]: unknown component "envoy"; allowed: envoy-gateway, ai-gateway-controller, envoy-proxy, kube-apiserver, etcd, mock-provider, runner',
+      's.yaml:46:26: validity.requireSamples[1]: unknown component "envoy"; allowed: envoy-gateway, ai-gateway-controller, envoy-proxy, ai-gateway-extproc, kube-apiserver, etcd, mock-provider, runner',
     ]);
   });
 

@@ -109,7 +109,7 @@ function resolveFromCommand(command: Command, options: BenchCliOptions): { scena
   if ([given.gatewayUrl !== undefined, given.portForward, given.controlPlane].filter(Boolean).length > 1) throw new UsageError('give at most one of --gateway-url URL, --port-forward and --control-plane');
   if (!options.scenario) {
     if (given.routes === undefined) throw new UsageError('--routes N is required without --scenario FILE');
-    if (given.gatewayUrl === undefined && !given.portForward && !given.controlPlane) throw new UsageError('give exactly one of --gateway-url URL, --port-forward or --control-plane (or a --scenario FILE)');
+    if (given.gatewayUrl === undefined && !given.portForward && !given.controlPlane) throw new UsageError('give exactly one of --gateway-url URL or --port-forward (or --control-plane, or a --scenario FILE)');
   }
   return asUsageError(() => {
     const source = options.scenario ? readScenarioSource(readScenarioText(options.scenario), options.scenario) : FLAGS_ONLY_SOURCE;
