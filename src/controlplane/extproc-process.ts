@@ -9,7 +9,8 @@
  *   address, so it runs in its own network namespace (`unshare --net`, loopback up) where its fixed port never
  *   clashes with anything; a forwarder inside leads a Unix socket to it, and the bridge exposes that socket as
  *   127.0.0.1:<free port>. Both forwarders are src/local/controllers.ts's FORWARDER_JS.
- * - `pid` is the extproc itself: unshare (no --fork) execs sh, and sh execs the extproc.
+ * - `pid` is the extproc itself: unshare (no --fork) execs setpriv, which execs sh, which execs the extproc.
+ *   setpriv sets the parent-death signal, so the extproc also goes when this Node process dies unannounced.
  * - Start it only after a complete bundle is in the directory: its first load tolerates only a checksum
  *   mismatch or a missing part; a missing index.yaml makes it exit ("failed to load initial bundled config").
  */
@@ -111,7 +112,8 @@ export async function startExtproc(options: ExtprocOptions): Promise<ExtprocProc
       'exec "$5" -configBundlePath "$6" -extProcAddr "unix://$7" -adminPort "$3" -logLevel "$8"',
     ].join('\n');
     const args = [process.execPath, FORWARDER_JS, adminSocket, String(ADMIN_PORT), nsReady, options.binary, options.bundleDir, grpcSocket, options.logLevel ?? 'info'];
-    const child = spawn('unshare', ['--net', '--', '/bin/sh', '-c', script, ...args], { stdio: ['ignore', log, log], env: withoutOtel(process.env) });
+    // setpriv: SIGTERM when this Node process dies, so a crashed run leaves no extproc behind (kept across exec).
+    const child = spawn('unshare', ['--net', '--', 'setpriv', '--pdeathsig', 'TERM', '--', '/bin/sh', '-c', script, ...args], { stdio: ['ignore', log, log], env: withoutOtel(process.env) });
     fs.closeSync(log);
     children.push(child);
     const pid = child.pid;
@@ -119,7 +121,12 @@ export async function startExtproc(options: ExtprocOptions): Promise<ExtprocProc
 
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    void exited.then((e) => (exit = e));
+    let stopping: Promise<void> | undefined;
+    // Exited by itself (e.g. a refused first bundle): the bridge has nothing left to serve.
+    void exited.then((e) => {
+      exit = e;
+      if (!stopping) void terminate(bridge).then(cleanup);
+    });
     const logOffset = () => sizeOf(options.logFile);
     const tail = () => readFrom(options.logFile, 0).split('\n').slice(-30).join('\n');
     const adminUrl = `http://127.0.0.1:${adminPort}`;
@@ -152,7 +159,6 @@ export async function startExtproc(options: ExtprocOptions): Promise<ExtprocProc
     })();
     ready.catch(() => undefined); // observed by the caller; no unhandled rejection when it is not
 
-    let stopping: Promise<void> | undefined;
     const stop = (opts: { graceMs?: number } = {}) =>
       (stopping ??= (async () => {
         const nsForwarder = Number(readFrom(nsReady, 0)) || undefined;

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -124,6 +124,18 @@ describe('the real extproc on a BundleDir', () => {
     expect((await queryModels(proc.grpcAddress)).length).toBe(1999);
   }, 30_000);
 
+  test('started on a bundle of another version it exits at once: ready rejects with the reason, nothing is left behind', async () => {
+    const refused = await startExtproc({ binary, bundleDir: bundle.path, logFile: path.join(dir, 'refused.log') }); // the directory holds v0.0.0-other
+    await expect(refused.ready).rejects.toThrow('config version mismatch');
+    expect((await refused.exited).code).toBe(1);
+    const socketDir = path.dirname(refused.grpcSocket);
+    const deadline = Date.now() + 5000;
+    while ((fs.existsSync(socketDir) || processesMentioning(socketDir).length > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(processesMentioning(socketDir)).toEqual([]);
+    expect(fs.existsSync(socketDir)).toBe(false);
+    await refused.stop(); // still fine to call
+  }, 30_000);
+
   test('stop: SIGTERM, its 15 s drain, and nothing left behind (extproc, bridge, forwarder in the namespace)', async () => {
     const proc = extproc!;
     const socketDir = path.dirname(proc.grpcSocket);
@@ -138,5 +150,29 @@ describe('the real extproc on a BundleDir', () => {
     expect(alive(proc.pid)).toBe(false);
     expect(processesMentioning(socketDir)).toEqual([]);
     await expect(fetch(`${proc.adminUrl}/health`)).rejects.toThrow();
+  }, 40_000);
+
+  test('when the Node process that started it dies unannounced, the extproc and both forwarders go too', async () => {
+    const v4 = bundleOf(smaller, version, 'uuid-4'); // the directory still holds the refused version
+    bundle.write(v4.index, v4.parts);
+    const script = `
+      const { startExtproc } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'src', 'controlplane', 'extproc-process.ts'))});
+      startExtproc({ binary: ${JSON.stringify(binary)}, bundleDir: ${JSON.stringify(bundle.path)}, logFile: ${JSON.stringify(path.join(dir, 'orphan.log'))} })
+        .then(async (p) => { await p.ready; process.stdout.write(JSON.stringify({ pid: p.pid, socket: p.grpcSocket }) + '\\n'); });`;
+    const parent = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const started = JSON.parse(
+      await new Promise<string>((resolve, reject) => {
+        parent.stdout.once('data', (d) => resolve(String(d)));
+        parent.once('exit', (code) => reject(new Error(`the starter exited (${code}) before the extproc was ready`)));
+      }),
+    );
+    const socketDir = path.dirname(started.socket);
+    expect(processesMentioning(socketDir)).toHaveLength(3);
+    parent.kill('SIGKILL');
+    const deadline = Date.now() + 25_000; // SIGTERM, then the extproc's 15 s drain
+    while (processesMentioning(socketDir).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(alive(started.pid)).toBe(false);
+    expect(processesMentioning(socketDir)).toEqual([]);
+    fs.rmSync(socketDir, { recursive: true, force: true }); // what stop() would have removed
   }, 40_000);
 });
