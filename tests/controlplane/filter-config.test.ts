@@ -74,6 +74,21 @@ describe('index and reassembly', () => {
   });
 });
 
+describe('the real controller\'s Secrets (captured)', () => {
+  test.each([5, 4])('%i routes: the index names the Gateway\'s part Secret, the checksum holds, the scanner reads the models', (routes) => {
+    const index = parseBundleIndex(read(`controller-${routes}-routes.index.yaml`));
+    const config = Buffer.from(read(`controller-${routes}-routes.config.yaml`));
+    expect(index.version).toBe('v1.1.0');
+    expect(index.parts.map((p) => p.name)).toEqual([bundlePartSecretName('aigw-scale', 'fc-test', 0)]);
+    expect(bundleIndexSecretName('aigw-scale', 'fc-test')).toBe('aigw-scale-fc-test-7803ec08099e');
+    const result = reassemble(index, () => config);
+    expect(result.complete).toBe(true);
+    const expected = Array.from({ length: routes }, (_, i) => `model-00000${i + 1}`);
+    expect(scanModelNamesFast(config.toString('utf8'))!.sort()).toEqual(expected);
+    expect(parsedNames(config.toString('utf8')).sort()).toEqual(expected);
+  });
+});
+
 describe('model-name scanner against the Go marshaller', () => {
   test('awkward names written on one line (quoted, numeric-looking, unicode, indicators): the scanner alone reads them exactly', () => {
     const text = read('go-marshal-edge.yaml');
