@@ -8,7 +8,7 @@
  * - Admin (/metrics, /health): the extproc binds `:<adminPort>` on every address, with no flag for the
  *   address, so it runs in its own network namespace (`unshare --net`, loopback up) where its fixed port never
  *   clashes with anything; a forwarder inside leads a Unix socket to it, and the bridge exposes that socket as
- *   127.0.0.1:<free port>. Both forwarders are src/local/controllers.ts's FORWARDER_JS.
+ *   127.0.0.1:<free port>. Both forwarders are src/local/netns-bridge.ts's FORWARDER_JS.
  * - `pid` is the extproc itself: unshare (no --fork) execs setpriv, which execs sh, which execs the extproc.
  *   setpriv sets the parent-death signal, so the extproc also goes when this Node process dies unannounced.
  * - Start it only after a complete bundle is in the directory: its first load tolerates only a checksum
@@ -16,11 +16,10 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { nowMs } from '../bench/clock';
-import { FORWARDER_JS } from '../local/controllers';
+import { FORWARDER_JS, httpOk } from '../local/netns-bridge';
 import { freePort } from '../local/ports';
 import { BUNDLE_INDEX_KEY } from './filter-config-watch';
 
@@ -215,17 +214,6 @@ function readFrom(file: string, offset: number): string {
   } catch {
     return '';
   }
-}
-
-function httpOk(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const request = http.get(url, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    request.on('error', () => resolve(false));
-    request.setTimeout(1000, () => request.destroy());
-  });
 }
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

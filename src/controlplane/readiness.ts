@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { ENVOY_GATEWAY_NAMESPACE } from '../../charts/helm-values';
 import { nowMs } from '../bench/clock';
 import { sleepUntil } from '../bench/sleep';
-import { Cluster, messageOf } from '../kube/cluster';
+import { Cluster } from '../kube/cluster';
+import { writeSecretFiles } from '../kube/secret-files';
 import { BundleDir } from './bundle-dir';
 import { ExtprocModelsWatch } from './extproc-models';
 import { ExtprocProcess, startExtproc } from './extproc-process';
@@ -152,7 +153,7 @@ export class ControlPlaneReadiness {
     const identity = await this.envoyIdentity();
     if (!identity || this.stopped) return;
     const certs = path.join(this.options.workDir, 'envoy-certs');
-    await writeSecretFiles(cluster, ENVOY_GATEWAY_NAMESPACE, ENVOY_CLIENT_SECRET, certs);
+    await writeSecretFiles(cluster, ENVOY_GATEWAY_NAMESPACE, ENVOY_CLIENT_SECRET, certs, ['ca.crt', 'tls.crt', 'tls.key']);
     this.xds = await XdsWatch.start({
       binary: this.options.binaries.probe,
       addr: this.options.xdsServer,
@@ -192,17 +193,5 @@ export class ControlPlaneReadiness {
     }
     if (!this.stopped) throw new Error(`no Envoy Deployment and pod of Gateway ${gateway.namespace}/${gateway.name} in ${ENVOY_GATEWAY_NAMESPACE} within ${this.options.timeoutMs} ms`);
     return undefined;
-  }
-}
-
-/** A Secret's ca.crt, tls.crt and tls.key as files (0600), as its volume would give them to a pod. */
-async function writeSecretFiles(cluster: Cluster, namespace: string, name: string, dir: string): Promise<void> {
-  const response = await cluster.requestRetrying('GET', `/api/v1/namespaces/${namespace}/secrets/${name}`);
-  if (response.status !== 200) throw new Error(`reading Secret ${namespace}/${name} failed with HTTP ${response.status}: ${messageOf(response.body)}`);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (const key of ['ca.crt', 'tls.crt', 'tls.key']) {
-    const value = response.body.data?.[key];
-    if (typeof value !== 'string') throw new Error(`Secret ${namespace}/${name} has no ${key}`);
-    fs.writeFileSync(path.join(dir, key), Buffer.from(value, 'base64'), { mode: 0o600 });
   }
 }

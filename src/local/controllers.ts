@@ -28,8 +28,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import {
@@ -44,7 +42,9 @@ import { installCrds } from '../kube/crds';
 import { CustomResourceDefinition, readCrdDir } from '../upstream/crds';
 import { resolveChartsDir, resolveCrdDir } from '../upstream/dirs';
 import { BinaryPaths, ControllerComponent, CONTROLLER_COMPONENTS, requireBinaries } from './binaries';
+import { FORWARDER_JS, httpOk, tcpOpen } from './netns-bridge';
 import { freePort } from './ports';
+import { writeSecretFiles } from '../kube/secret-files';
 
 /** The Envoy Gateway version the controllers are built at, and whose chart's CRDs are installed. */
 export const ENVOY_GATEWAY_CHART = 'gateway-helm-v1.8.1';
@@ -59,32 +59,6 @@ export const ENVOY_GATEWAY_XDS_PORT = 18000;
 
 /** The host side of Envoy Gateway's network bridge, a process recorded like the others. */
 export const BRIDGE = 'envoy-gateway-bridge';
-
-/**
- * A dependency-free TCP/Unix-socket forwarder for `node -e`. Arguments: `FROM=>TO` pairs (`tcp:HOST:PORT` or
- * `unix:PATH`), `--ready FILE` (written once every listener is up), `--exit-with-parent` (exit when the parent
- * process is gone: the netns side's parent is the Envoy Gateway process it serves).
- */
-export const FORWARDER_JS = `
-const net = require('net'), fs = require('fs');
-const args = process.argv.slice(1);
-const parse = (s) => s.startsWith('unix:') ? { path: s.slice(5) } : { host: s.split(':')[1], port: Number(s.split(':')[2]) };
-const pairs = args.filter((a) => a.includes('=>')).map((a) => a.split('=>').map(parse));
-let pending = pairs.length;
-const ready = args[args.indexOf('--ready') + 1];
-for (const [from, to] of pairs) {
-  const server = net.createServer((client) => {
-    const upstream = net.connect(to);
-    client.pipe(upstream); upstream.pipe(client);
-    client.on('error', () => upstream.destroy()); upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy()); upstream.on('close', () => client.destroy());
-  });
-  if (from.path) try { fs.unlinkSync(from.path); } catch {}
-  server.listen(from, () => { if (--pending === 0 && args.includes('--ready')) fs.writeFileSync(ready, String(process.pid)); });
-}
-if (args.includes('--exit-with-parent')) { const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 1000); }
-process.on('SIGTERM', () => process.exit(0));
-`;
 
 /** Ports and files of the controllers, saved in the state file. */
 export interface ControllersInfo {
@@ -296,17 +270,6 @@ async function ensure(cluster: Cluster, collection: string, object: { metadata: 
   if (response.status !== 201 && response.status !== 409) throw new Error(`creating ${collection}/${object.metadata.name} failed with HTTP ${response.status}: ${messageOf(response.body)}`);
 }
 
-async function writeSecretFiles(cluster: Cluster, namespace: string, name: string, dir: string, keys: string[]): Promise<void> {
-  const response = await cluster.requestRetrying('GET', `/api/v1/namespaces/${namespace}/secrets/${name}`);
-  if (response.status !== 200) throw new Error(`reading Secret ${namespace}/${name} failed with HTTP ${response.status}: ${messageOf(response.body)}`);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (const key of keys) {
-    const value = response.body.data?.[key];
-    if (typeof value !== 'string') throw new Error(`Secret ${namespace}/${name} has no ${key}`);
-    fs.writeFileSync(path.join(dir, key), Buffer.from(value, 'base64'), { mode: 0o600 });
-  }
-}
-
 /** A CA and a serving certificate for `ip` (tls.crt, tls.key, ca.crt), with openssl. */
 export function selfSignedCertificate(dir: string, ip: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -347,27 +310,6 @@ async function applyWebhookConfiguration(cluster: Cluster, port: number, caBundl
     'application/apply-patch+yaml',
   );
   if (response.status !== 200 && response.status !== 201) throw new Error(`applying ${AI_GATEWAY_WEBHOOK_CONFIG} failed with HTTP ${response.status}: ${messageOf(response.body)}`);
-}
-
-function tcpOpen(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, host);
-    socket.setTimeout(1000);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function httpOk(target: http.RequestOptions): Promise<boolean> {
-  return new Promise((resolve) => {
-    const request = http.get(target, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    request.on('error', () => resolve(false));
-    request.setTimeout(1000, () => request.destroy());
-  });
 }
 
 // The one-shot read of the filter-config bundles shares its reassembly and model scanner with the watch.
