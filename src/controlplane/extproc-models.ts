@@ -3,7 +3,7 @@
  * it: `aigw-scale-probe models` sends `GET /v1/models` request headers over the real ext_proc gRPC stream and
  * reports each change of the model ids in the immediate response.
  */
-import { ProbeProcess, parseJsonLine, stringArray } from './probe-process';
+import { ProbeProcess, ProbeWatch, parseJsonLine, stringArray } from './probe-process';
 
 export type ModelsLine =
   | { readonly t: number; readonly type: 'models'; readonly count: number; readonly added: readonly string[]; readonly removed: readonly string[] }
@@ -45,11 +45,12 @@ export interface ExtprocModelsWatchOptions {
   readonly onEvent?: (line: ModelsLine) => void;
 }
 
-export class ExtprocModelsWatch {
+export class ExtprocModelsWatch extends ProbeWatch {
   private readonly current = new Set<string>();
-  private readonly process: ProbeProcess;
+  protected readonly process: ProbeProcess;
 
   private constructor(options: ExtprocModelsWatchOptions) {
+    super();
     const intervalMs = options.intervalMs ?? 500;
     if (!Number.isInteger(intervalMs) || intervalMs <= 0) throw new Error(`intervalMs must be a positive integer, got ${intervalMs}`);
     const args = ['models', '--addr', options.addr, '--interval', `${intervalMs}ms`, '--host', options.host ?? 'localhost'];
@@ -61,21 +62,8 @@ export class ExtprocModelsWatch {
     return new ExtprocModelsWatch(options);
   }
 
-  /** Poll errors, stderr lines and unparsable lines, newest last. */
-  get errors(): string[] {
-    return this.process.errors;
-  }
-
-  get exited(): Promise<number | null> {
-    return this.process.exited;
-  }
-
   models(): ReadonlySet<string> {
     return this.current;
-  }
-
-  async stop(): Promise<void> {
-    await this.process.stop();
   }
 
   private onLine(text: string, options: ExtprocModelsWatchOptions): void {

@@ -93,3 +93,21 @@ export class ProbeProcess {
     }
   }
 }
+
+/** A watch fed by one probe process: its errors, its exit, and stopping it. */
+export abstract class ProbeWatch {
+  protected abstract readonly process: ProbeProcess;
+
+  /** stderr lines, the probe's own error lines and unparsable lines, newest last. */
+  get errors(): string[] {
+    return this.process.errors;
+  }
+
+  get exited(): Promise<number | null> {
+    return this.process.exited;
+  }
+
+  async stop(): Promise<void> {
+    await this.process.stop();
+  }
+}

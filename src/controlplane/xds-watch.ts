@@ -3,7 +3,7 @@
  * is a delta-ADS client with the Envoy client certificate and node identity, and this class keeps the set of
  * route names across all RouteConfigurations it has received.
  */
-import { ProbeProcess, parseJsonLine, stringArray } from './probe-process';
+import { ProbeProcess, ProbeWatch, parseJsonLine, stringArray } from './probe-process';
 
 export const CLUSTER_TYPE = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 export const LISTENER_TYPE = 'type.googleapis.com/envoy.config.listener.v3.Listener';
@@ -144,14 +144,15 @@ export interface XdsWatchOptions {
   readonly onEvent?: (line: XdsLine) => void;
 }
 
-export class XdsWatch {
+export class XdsWatch extends ProbeWatch {
   readonly state = new XdsState();
   /** Resolves at the first `connected` line; rejects if the probe exits first. */
   readonly connected: Promise<void>;
   private resolveConnected!: () => void;
-  private readonly process: ProbeProcess;
+  protected readonly process: ProbeProcess;
 
   private constructor(options: XdsWatchOptions) {
+    super();
     let rejectConnected!: (error: Error) => void;
     this.connected = new Promise<void>((resolve, reject) => {
       this.resolveConnected = resolve;
@@ -169,15 +170,6 @@ export class XdsWatch {
     return new XdsWatch(options);
   }
 
-  /** stderr lines, disconnects and unparsable lines, newest last. */
-  get errors(): string[] {
-    return this.process.errors;
-  }
-
-  get exited(): Promise<number | null> {
-    return this.process.exited;
-  }
-
   routes(): Set<string> {
     return this.state.routes();
   }
@@ -185,10 +177,6 @@ export class XdsWatch {
   /** Resources held and their serialized bytes, per type URL. */
   sizes(): Record<string, XdsSize> {
     return this.state.sizes();
-  }
-
-  async stop(): Promise<void> {
-    await this.process.stop();
   }
 
   private onLine(text: string, options: XdsWatchOptions): void {
