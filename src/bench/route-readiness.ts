@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ControlPlaneReadiness } from '../controlplane/readiness';
+import { ControlPlaneReadiness, ControlPlaneReadinessOptions } from '../controlplane/readiness';
 import { Cluster } from '../kube/cluster';
 import { Scenario } from '../scenario/types';
 import { GatewayClient, describeProbe } from './gateway-client';
@@ -53,6 +53,8 @@ export interface RouteReadinessOptions {
   readonly onOutcome: (outcome: ReadinessOutcome) => void;
   /** Stage milestones of the control plane (filterConfig, xdsServed, extprocLoaded and their removals). */
   readonly onRecord: (record: { object: string; milestone: string; clientTimeMs: number; incarnation?: number }) => void;
+  /** Control plane: the size of the config the data plane receives, each time it changes. */
+  readonly onSize?: ControlPlaneReadinessOptions['onSize'];
   readonly log?: (line: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -120,6 +122,7 @@ async function controlPlaneReadiness(options: RouteReadinessOptions): Promise<Ro
         atMs: outcome.atMs,
         detail: `not ready on the control plane within ${timeoutMs} ms (never reached: ${outcome.missing?.join(', ') || 'none'})`,
       }),
+    onSize: options.onSize,
     log: options.log,
     signal: options.signal,
   });

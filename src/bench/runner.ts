@@ -10,7 +10,7 @@ import { deleteFixtures } from '../kube/delete';
 import { METADATA_ONLY } from '../kube/inventory';
 import { RateLimiter } from '../kube/rate-limiter';
 import { ResourceMap } from '../kube/resources';
-import { BenchResults, Failure, GateCheck, MilestoneRecord, Phase, PhaseRecord, ProfileRecord, RESULTS_SCHEMA_VERSION } from '../results/schema';
+import { BenchResults, ConfigSizeSample, Failure, GateCheck, MilestoneRecord, Phase, PhaseRecord, ProfileRecord, RESULTS_SCHEMA_VERSION } from '../results/schema';
 import { Scenario } from '../scenario/types';
 import { nowMs } from './clock';
 import { checkHealthGate } from './health-gate';
@@ -77,6 +77,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
   const notMeasured: string[] = [];
   const gateChecks: GateCheck[] = [];
   const profiles: ProfileRecord[] = [];
+  const configSizes: ConfigSizeSample[] = [];
   // Where the run is: the phase and, within it, the load step or churn cycle (samples and phase records carry them).
   let phase: Phase = 'preflight';
   let position: { step?: number; cycle?: number } = {};
@@ -97,10 +98,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
   // Timed routes created so far, and those that timed out or failed to be created: the health gate's error rate.
   const routeTally = { attempted: 0, failed: 0 };
   const progress = { done: 0, total: 0 };
-  const track = (total: number) => {
-    progress.done = 0;
-    progress.total = total;
-  };
+  const track = (total: number) => void Object.assign(progress, { done: 0, total });
   const settled = () => options.onProgress?.(phase, ++progress.done, progress.total);
 
   options.onPhase?.('preflight', scenario.gateway.mode === 'control-plane' ? 'readiness on the control plane (xDS + extproc)' : scenario.gateway.url ?? 'gateway through kubectl port-forward');
@@ -246,6 +244,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
       controlPlane: options.controlPlane,
       onOutcome,
       onRecord: (record) => milestones.push(record),
+      onSize: (size) => configSizes.push({ ...size, liveObjects: liveRoutes.size }),
       log: (line) => options.onPhase?.(phase, line),
       signal: options.signal,
     }));
@@ -390,6 +389,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
     failures,
     gateChecks,
     profiles,
+    ...(configSizes.length > 0 && { configSizes }),
     notMeasured,
   };
 }

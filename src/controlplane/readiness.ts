@@ -34,8 +34,8 @@ export interface ControlPlaneReadinessOptions {
   readonly modelsPollMs?: number;
   readonly onRecord: (record: StageRecord) => void;
   readonly onOutcome: (outcome: StageOutcome) => void;
-  /** Sizes as they change: filter-config bytes (all Secret parts) and the xDS route configuration bytes. */
-  readonly onSizes?: (tMs: number, sizes: { filterConfigBytes?: number; xdsRouteBytes?: number }) => void;
+  /** Sizes as they change: the filter config (all Secret parts), and the xDS resources by type. */
+  readonly onSize?: (size: { t: number; source: 'filterConfig' | 'xds'; bytes: number; byType?: Record<string, number> }) => void;
   readonly log?: (line: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -125,7 +125,7 @@ export class ControlPlaneReadiness {
       gateway,
       onConfig: (config) => {
         this.tracker.observe('filterConfig', config.tMs, config.models);
-        this.options.onSizes?.(config.tMs, { filterConfigBytes: config.bytes });
+        this.options.onSize?.({ t: config.tMs, source: 'filterConfig', bytes: config.bytes });
         bundle.write(config.index, config.parts);
         // The extproc starts on the first complete bundle, as the sidecar does once its volume is mounted.
         this.extprocStarting ??= this.startExtproc(bundle.path).catch((error) => void this.errors.push(`extproc: ${(error as Error).message}`));
@@ -170,6 +170,9 @@ export class ControlPlaneReadiness {
           if (route && route.namespace === gateway.namespace) keys.add(`${route.namespace}/${route.name}`);
         }
         this.tracker.observe('xdsServed', tMs, keys);
+        const sizes = this.xds?.sizes() ?? {};
+        const byType = Object.fromEntries(Object.entries(sizes).map(([typeUrl, size]) => [typeUrl.slice(typeUrl.lastIndexOf('.') + 1), size.bytes]));
+        this.options.onSize?.({ t: tMs, source: 'xds', bytes: Object.values(byType).reduce((a, b) => a + b, 0), byType });
       },
     });
     this.options.log?.(`xDS client connected to ${this.options.xdsServer} as node ${identity.nodeId} (cluster ${identity.cluster})`);

@@ -1,4 +1,5 @@
 import { BenchResults } from '../results/schema';
+import { CONFIG_SIZES_NOTE, configSizesTable } from './config-sizes';
 import {
   RESOURCES_NOTE,
   RETAINED_MEMORY_NOTE,
@@ -89,6 +90,9 @@ export function renderMarkdown(results: BenchResults, summary: Summary = summari
   if (retained) out.push('### Memory retained after scale-down', '', table(retained), '', prose(RETAINED_MEMORY_NOTE), '');
   const settled = peakVsSettledCpuTable(summary);
   if (settled) out.push('### Peak vs settled CPU', '', table(settled), '', prose(peakVsSettledCpuNote(summary)), '');
+
+  const sizes = configSizesTable(results);
+  if (sizes) out.push('## Config sizes: what the data plane receives', '', table(sizes), '', prose(CONFIG_SIZES_NOTE), '');
 
   const profiles = profilesTable(results, summary);
   if (profiles) out.push('## Profiles', '', table(profiles), '', 'Paths are relative to results.json; open them with `go tool pprof`.', '');

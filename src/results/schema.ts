@@ -171,12 +171,28 @@ export interface BenchResults {
   readonly failures: readonly Failure[];
   readonly gateChecks?: readonly GateCheck[];
   readonly profiles?: readonly ProfileRecord[];
+  /** Sizes of the config the data plane receives, each time it changed (control-plane runs). */
+  readonly configSizes?: readonly ConfigSizeSample[];
   /**
    * Things the run could not measure, said plainly (e.g. "no Envoy proxy pods: data-plane memory not measured"). A
    * control-plane run's line starting "data plane: Envoy did not run" also tells reports that readiness was measured
    * on the control plane; they quote it.
    */
   readonly notMeasured: readonly string[];
+}
+
+/** One observed size of the config the data plane receives. */
+export interface ConfigSizeSample {
+  /** Client clock, Unix epoch milliseconds. */
+  readonly t: number;
+  /** Live routes when it was observed. */
+  readonly liveObjects: number;
+  /** `filterConfig`: the AI Gateway filter config of the Gateway (all Secret parts); `xds`: what Envoy Gateway serves its Envoy. */
+  readonly source: 'filterConfig' | 'xds';
+  /** Serialized bytes (xds: the sum over resource types). */
+  readonly bytes: number;
+  /** xds: serialized bytes per resource type, by the type's short name (Listener, RouteConfiguration, Cluster). */
+  readonly byType?: Readonly<Record<string, number>>;
 }
 
 /** Reads and checks a results.json; throws with a clear message for another schema version or a broken file. */
