@@ -89,6 +89,14 @@ describe('control-plane readiness against the real controllers', () => {
     }
   });
 
+  test('the sizes of what the data plane receives grow with the routes: the filter config and the xDS route configuration', () => {
+    const largest = (source: string, live: number) => Math.max(...(results.configSizes ?? []).filter((s) => s.source === source && s.liveObjects === live).map((s) => s.bytes));
+    const routeConfig = (live: number) => Math.max(...(results.configSizes ?? []).filter((s) => s.source === 'xds' && s.liveObjects === live).map((s) => s.byType?.RouteConfiguration ?? 0));
+    // 50 more routes: at least 100 B each in the filter config (≈210 B measured) and 500 B each in RDS (≈1.2 KB).
+    expect(largest('filterConfig', ROUTES) - largest('filterConfig', 1)).toBeGreaterThan(50 * 100);
+    expect(routeConfig(ROUTES) - routeConfig(1)).toBeGreaterThan(50 * 500);
+  });
+
   test('the report says Envoy did not run', () => {
     expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('Envoy did not run');
   });
