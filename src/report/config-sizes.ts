@@ -14,9 +14,13 @@ export interface ConfigSizeRow {
   readonly xdsByType?: Readonly<Record<string, number>>;
 }
 
-/** One row per checkpoint the run held (and the peak route count), from the samples taken at that live count. */
+/** Phases in which routes are deleted: the config lags behind the live count there, so their samples are left out. */
+const SHRINKING: readonly string[] = ['churn', 'scale-down', 'cleanup'];
+
+/** One row per checkpoint the run held (and the peak route count), from the samples taken at that live count while routes were only added. */
 export function configSizeRows(results: BenchResults): ConfigSizeRow[] {
-  const samples = results.configSizes ?? [];
+  const shrinking = results.phases.filter((p) => SHRINKING.includes(p.phase));
+  const samples = (results.configSizes ?? []).filter((s) => !shrinking.some((p) => s.t >= p.startMs && s.t <= p.endMs));
   if (samples.length === 0) return [];
   const peak = Math.max(...samples.map((s) => s.liveObjects));
   const counts = [...new Set([...CHECKPOINTS.filter((n) => n < peak), peak])];
@@ -51,6 +55,6 @@ export function configSizesTable(results: BenchResults): Table | undefined {
 }
 
 export const CONFIG_SIZES_NOTE =
-  'The largest size observed while exactly that many routes were live, i.e. the config once it had caught up with them (a count the run only passed through may show a config still growing). ' +
+  'The largest size observed while exactly that many routes were live and none was being deleted (churn, scale-down and cleanup are left out: the config lags behind deletions), i.e. the config once it had caught up with them (a count the run only passed through may show a config still growing). ' +
   'Filter config: the AI Gateway controller\'s per-Gateway filterapi.Config, reassembled from its index and part Secrets. ' +
   'xDS: the serialized resources Envoy Gateway serves to that Gateway\'s Envoy, as an xDS client received them (Endpoints and Secrets are not subscribed to).';

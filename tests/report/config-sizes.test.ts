@@ -29,6 +29,13 @@ describe('config sizes against live routes', () => {
     expect(table.rows[1][2]).toBe('766.6 KiB (1.5 KiB/route)'); // 785,000 B over 500 routes
   });
 
+  test('samples taken while routes were being deleted are left out: there the config lags behind the live count', () => {
+    const scaleDown = real.phases.find((p) => p.phase === 'scale-down')!;
+    const lagging = filter(scaleDown.startMs + 1000, 100, 900_000); // still the config of many more routes
+    expect(configSizeRows(withSizes([...samples, lagging]))).toEqual(configSizeRows(withSizes(samples)));
+    expect(configSizeRows(withSizes([...samples, { ...lagging, t: scaleDown.startMs - 1000 }]))[0].filterConfigBytes).toBe(900_000);
+  });
+
   test('runs without size samples have no such section; runs with them do', () => {
     expect(configSizesTable({ ...real, configSizes: undefined })).toBeUndefined();
     expect(renderMarkdown({ ...real, configSizes: undefined })).not.toContain('## Config sizes');
