@@ -144,6 +144,7 @@ export class ProcessSampler implements Sampler {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
       const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+      if (fields[0] === 'Z' || fields[0] === 'X' || !rss) continue; // exited, not yet reaped: gone, nothing to measure
       const before = this.previous.get(component);
       this.previous.set(component, { ticks, atMs: at });
       readings.push({

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import { ProcessSampler, SampleContext, SampleRecorder, parseCpuMillicores, parseMemoryBytes } from '../../src/bench/samplers';
 
 describe('quantity parsing for the metrics API', () => {
@@ -44,6 +46,25 @@ describe('ProcessSampler', () => {
 
   test('a process that is gone gives no reading (not zeros)', async () => {
     expect(await new ProcessSampler([{ component: 'etcd', pid: 2 ** 22 + 12345 }]).read()).toEqual([]);
+  });
+});
+
+describe('ProcessSampler and exited processes', () => {
+  test('a process that exited but is not reaped yet (a zombie, as a stopping extproc is for a moment) gives no reading', async () => {
+    // The shell forks `true`, then becomes `sleep`, which never reaps it: a zombie for as long as sleep runs.
+    const parent = spawn('sh', ['-c', 'true & exec sleep 5'], { stdio: 'ignore' });
+    try {
+      let zombie: number | undefined;
+      for (let i = 0; i < 50 && zombie === undefined; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const child = Number(fs.readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, 'utf8').trim().split(' ')[0]);
+        if (child && fs.readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) zombie = child;
+      }
+      expect(zombie).toBeDefined();
+      expect(await new ProcessSampler([{ component: 'ai-gateway-extproc', pid: zombie! }]).read()).toEqual([]);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });
 
