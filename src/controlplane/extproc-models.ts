@@ -67,13 +67,8 @@ export class ExtprocModelsWatch extends ProbeWatch {
   }
 
   private onLine(text: string, options: ExtprocModelsWatchOptions): void {
-    let line: ModelsLine;
-    try {
-      line = parseModelsLine(text);
-    } catch (error) {
-      this.process.addError(`unparsable probe line: ${(error as Error).message}`);
-      return;
-    }
+    const line = this.parsed(text, parseModelsLine);
+    if (!line) return;
     if (line.type === 'error') this.process.addError(`extproc: ${line.error}`);
     else {
       try {

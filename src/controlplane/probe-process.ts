@@ -110,4 +110,14 @@ export abstract class ProbeWatch {
   async stop(): Promise<void> {
     await this.process.stop();
   }
+
+  /** A probe line parsed, or undefined (kept as an error, so one bad line cannot stop the watch). */
+  protected parsed<T>(text: string, parse: (text: string) => T): T | undefined {
+    try {
+      return parse(text);
+    } catch (error) {
+      this.process.addError(`unparsable probe line: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
 }

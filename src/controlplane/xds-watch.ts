@@ -180,13 +180,8 @@ export class XdsWatch extends ProbeWatch {
   }
 
   private onLine(text: string, options: XdsWatchOptions): void {
-    let line: XdsLine;
-    try {
-      line = parseXdsLine(text);
-    } catch (error) {
-      this.process.addError(`unparsable probe line: ${(error as Error).message}`);
-      return;
-    }
+    const line = this.parsed(text, parseXdsLine);
+    if (!line) return;
     if (line.type === 'connected') this.resolveConnected();
     if (line.type === 'disconnected') this.process.addError(`xds disconnected: ${line.error}`);
     if (this.state.apply(line)) options.onRoutes(line.t, this.state.routes());
