@@ -16,11 +16,8 @@ import { downLocalCluster, upLocalCluster } from '../src/local/control-plane';
 import { readCrdDir } from '../src/upstream/crds';
 import { resolveCrdDir } from '../src/upstream/dirs';
 import { writeFixture } from '../src/synth/write-fixture';
+import { arg } from './args';
 
-const arg = (name: string, fallback: string): string => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? process.argv[index + 1] : fallback;
-};
 const routeCounts = arg('routes', '2000,10000').split(',').map(Number);
 const tools = arg('tools', 'ours,kubectl').split(',') as ('ours' | 'kubectl')[];
 const BIN = path.join(__dirname, '..', 'bin', 'aigw-scale.cjs');

@@ -20,14 +20,10 @@ import { downLocalCluster, upLocalCluster } from '../src/local/control-plane';
 import { CONTROLLER_COMPONENTS, requireBinaries } from '../src/local/binaries';
 import { milestoneTable } from '../src/report';
 import { BenchResults } from '../src/results/schema';
+import { arg } from './args';
 
 const ROOT = path.resolve(__dirname, '..');
 const SCENARIO = path.join(ROOT, 'examples', 'scenarios', 'blog-2000.yaml');
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 && process.argv[index + 1] !== undefined ? process.argv[index + 1] : fallback;
-}
 
 function wholeNumber(name: string, text: string, min: number): number {
   const value = Number(text);
@@ -66,11 +62,11 @@ function runsOf(routes: number, oneByOne: number, out: string): Run[] {
 const stepsFor = (routes: number) => [1, 2, 3, 4].map((q) => Math.max(2, Math.round((routes * q) / 4))).filter((v, i, all) => all.indexOf(v) === i).join(',');
 
 async function main(): Promise<void> {
-  const routes = wholeNumber('routes', option('routes', '2000'), 2);
-  const oneByOne = wholeNumber('one-by-one', option('one-by-one', '100'), 0);
-  const out = path.resolve(option('out', path.join(ROOT, 'out', 'controllers')));
-  const grpc = option('grpc-max-message-size', '25Mi');
-  const docs = process.argv.includes('--docs') ? path.resolve(option('docs', '')) : undefined;
+  const routes = wholeNumber('routes', arg('routes', '2000'), 2);
+  const oneByOne = wholeNumber('one-by-one', arg('one-by-one', '100'), 0);
+  const out = path.resolve(arg('out', path.join(ROOT, 'out', 'controllers')));
+  const grpc = arg('grpc-max-message-size', '25Mi');
+  const docs = process.argv.includes('--docs') ? path.resolve(arg('docs', '')) : undefined;
   const loadBefore = os.loadavg();
   requireBinaries([...CONTROLLER_COMPONENTS]); // fails with the build command when missing
 

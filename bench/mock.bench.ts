@@ -13,11 +13,8 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundleMockProvider } from '../src/mock-provider/bundle';
+import { arg } from './args';
 
-const arg = (name: string, fallback: string): string => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? process.argv[index + 1] : fallback;
-};
 const DURATION_S = Number(arg('duration', '10'));
 const CONNECTIONS = Number(arg('connections', '200'));
 const WARMUP_S = Number(arg('warmup', '2'));

@@ -11,11 +11,8 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { downLocalCluster, upLocalCluster } from '../src/local/control-plane';
 import { PROJECT_ROOT, PulumiSession } from '../tests/support/pulumi-session';
+import { arg } from './args';
 
-const arg = (name: string, fallback: string): string => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? process.argv[index + 1] : fallback;
-};
 const routes = Number(arg('routes', '2000'));
 const modes = arg('modes', 'bundle,resources').split(',');
 

@@ -13,16 +13,14 @@ import { nowMs } from '../src/bench/clock';
 import { GatewayClient } from '../src/bench/gateway-client';
 import { ProbeOutcome, ProbeScheduler } from '../src/bench/probe-scheduler';
 import { freePort } from '../src/local/ports';
+import { arg } from './args';
 
-const arg = (name: string, fallback: string): number => {
-  const index = process.argv.indexOf(`--${name}`);
-  return Number(index > 0 ? process.argv[index + 1] : fallback);
-};
-const routes = arg('routes', '10000');
-const rate = arg('rate', '500');
-const intervalMs = arg('interval', '100');
-const concurrency = arg('concurrency', '256');
-const errorRate = arg('error-rate', '0.8');
+const numberArg = (name: string, fallback: string): number => Number(arg(name, fallback));
+const routes = numberArg('routes', '10000');
+const rate = numberArg('rate', '500');
+const intervalMs = numberArg('interval', '100');
+const concurrency = numberArg('concurrency', '256');
+const errorRate = numberArg('error-rate', '0.8');
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 

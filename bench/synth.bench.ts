@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { arg } from './args';
 
 interface Sample {
   seconds: number;
@@ -14,10 +15,6 @@ interface Sample {
   processSeconds: number;
 }
 
-const arg = (name: string, fallback: string): string => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? process.argv[index + 1] : fallback;
-};
 const routeCounts = arg('routes', '2000,10000,50000').split(',').map(Number);
 const repeat = Number(arg('repeat', '1'));
 const worker = path.join(__dirname, 'synth-worker.ts');

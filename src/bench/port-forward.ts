@@ -1,9 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Cluster } from '../kube/cluster';
-
-/** Labels Envoy Gateway puts on the Service of a Gateway's Envoy proxies. */
-const OWNING_GATEWAY_NAME = 'gateway.envoyproxy.io/owning-gateway-name';
-const OWNING_GATEWAY_NAMESPACE = 'gateway.envoyproxy.io/owning-gateway-namespace';
+import { gatewayEnvoySelector } from '../kube/gateway-envoy';
 
 /**
  * `kubectl port-forward` to the Envoy Service of a Gateway (Envoy Gateway creates it once the Gateway exists),
@@ -13,7 +10,7 @@ export class PortForward {
   private constructor(private readonly child: ChildProcess, readonly url: string) {}
 
   static async toGateway(cluster: Cluster, gateway: { name: string; namespace: string }, timeoutMs = 180_000): Promise<PortForward> {
-    const selector = `${OWNING_GATEWAY_NAME}=${gateway.name},${OWNING_GATEWAY_NAMESPACE}=${gateway.namespace}`;
+    const selector = gatewayEnvoySelector(gateway);
     const deadline = Date.now() + timeoutMs;
     let service: { metadata: { name: string; namespace: string }; spec: { ports: { port: number }[] } } | undefined;
     while (!service) {

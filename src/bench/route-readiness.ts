@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ControlPlaneReadiness, ControlPlaneReadinessOptions } from '../controlplane/readiness';
+import { ApplyObject } from '../kube/applier';
 import { Cluster } from '../kube/cluster';
 import { Scenario } from '../scenario/types';
 import { GatewayClient, describeProbe } from './gateway-client';
@@ -59,6 +60,15 @@ export interface RouteReadinessOptions {
   readonly signal?: AbortSignal;
 }
 
+/** How results name a route: `AIGatewayRoute/namespace/name`. */
+export const routeObjectName = (namespace: string, name: string) => `AIGatewayRoute/${namespace}/${name}`;
+
+/** One life of a route as readiness follows it: its object name and, from its annotations, its model and backend. */
+export function pendingRoute(namespace: string, route: ApplyObject, incarnation?: number): PendingRoute {
+  const annotations = route.metadata.annotations as Record<string, string>;
+  return { object: routeObjectName(namespace, route.metadata.name), model: annotations['aigw-scale/model'], backend: annotations['aigw-scale/backend'], incarnation };
+}
+
 /** Starts the readiness source the scenario's gateway mode calls for. */
 export async function startRouteReadiness(options: RouteReadinessOptions): Promise<RouteReadiness> {
   return options.scenario.gateway.mode === 'control-plane' ? controlPlaneReadiness(options) : trafficReadiness(options);
@@ -105,9 +115,9 @@ async function controlPlaneReadiness(options: RouteReadinessOptions): Promise<Ro
   const endpoints = options.controlPlane;
   if (!endpoints) throw new Error('control-plane readiness needs the real controllers of `aigw-scale local up --controllers` (their xDS address) and `aigw-scale local build --with-controllers` (extproc, probe)');
   const timeoutMs = options.scenario.probe.perRouteTimeoutMs;
-  const tracked = (route: PendingRoute) => ({ object: route.object, key: route.object.split('/').slice(1).join('/'), model: route.model, incarnation: route.incarnation });
-  const routes = new Map<string, PendingRoute>();
-  const readiness = await ControlPlaneReadiness.start({
+  // The route's key in xDS is `namespace/name`, from its `AIGatewayRoute/namespace/name`.
+  const tracked = (route: PendingRoute) => ({ ...route, key: route.object.split('/').slice(1).join('/') });
+  const readiness = await ControlPlaneReadiness.start<ReturnType<typeof tracked>>({
     cluster: options.cluster,
     gateway: options.gateway,
     xdsServer: endpoints.xdsServer,
@@ -117,7 +127,7 @@ async function controlPlaneReadiness(options: RouteReadinessOptions): Promise<Ro
     onRecord: options.onRecord,
     onOutcome: (outcome) =>
       options.onOutcome({
-        route: routes.get(outcome.route.object) ?? { object: outcome.route.object, model: outcome.route.model, backend: '', incarnation: outcome.route.incarnation },
+        route: outcome.route,
         kind: outcome.kind,
         atMs: outcome.atMs,
         detail: `not ready on the control plane within ${timeoutMs} ms (never reached: ${outcome.missing?.join(', ') || 'none'})`,
@@ -131,10 +141,7 @@ async function controlPlaneReadiness(options: RouteReadinessOptions): Promise<Ro
     get pending() {
       return readiness.pending;
     },
-    add: (route, addedMs) => {
-      routes.set(route.object, route);
-      readiness.add(tracked(route), addedMs);
-    },
+    add: (route, addedMs) => readiness.add(tracked(route), addedMs),
     removed: (route) => readiness.remove(tracked(route)),
     idle: () => readiness.idle(),
     stop: () => readiness.halt(),

@@ -1,6 +1,6 @@
 /** What a run records besides its measurements: its settings, and what it could not measure. */
 import { FixtureSpec } from '../../charts/fixture-spec';
-import { BenchResults, Component } from '../results/schema';
+import { BenchResults, CONTROL_PLANE_NOT_MEASURED_PREFIX, Component } from '../results/schema';
 import { Scenario, ScenarioGateway } from '../scenario/types';
 
 /** The run's settings as results record them (the whole scenario is recorded beside them). */
@@ -25,7 +25,7 @@ export function runSettings(spec: FixtureSpec, scenario: Scenario, warmUpRoutes:
 
 /** What a control-plane run leaves out, said in every report of one. */
 export const CONTROL_PLANE_NOT_MEASURED =
-  "data plane: Envoy did not run (no registry here ships it). A route counted as ready when Envoy Gateway served it in xDS to the Gateway's Envoy and the real AI Gateway extproc had loaded it; Envoy applying that config, the kubelet's Secret-volume refresh (we sync at once) and traffic were not measured.";
+  `${CONTROL_PLANE_NOT_MEASURED_PREFIX} (no registry here ships it). A route counted as ready when Envoy Gateway served it in xDS to the Gateway's Envoy and the real AI Gateway extproc had loaded it; Envoy applying that config, the kubelet's Secret-volume refresh (we sync at once) and traffic were not measured.`;
 
 /** The components a run of this mode should have sampled; one line for each that has no samples, and for the data plane. */
 export function unmeasuredAfterRun(mode: ScenarioGateway['mode'], sampled: ReadonlySet<Component>): string[] {

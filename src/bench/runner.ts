@@ -18,7 +18,7 @@ import { churnVictims, provisionStages } from './load-shape';
 import { MilestoneWatcher, ObservedMilestone } from './milestone-watcher';
 import { runSettings, unmeasuredAfterRun } from './run-record';
 import { preflight } from './preflight';
-import { ControlPlaneEndpoints, ReadinessOutcome, RouteReadiness, startRouteReadiness } from './route-readiness';
+import { ControlPlaneEndpoints, ReadinessOutcome, RouteReadiness, pendingRoute, routeObjectName, startRouteReadiness } from './route-readiness';
 import { ProfileSource, clusterProfileSources, takeProfiles } from './profiles';
 import { ProcessSampler, SampleRecorder, Sampler, runnerPlatform } from './samplers';
 import { sleepUntil } from './sleep';
@@ -56,8 +56,6 @@ export interface RunOptions {
 /** Routes applied with the fixture's infrastructure and not timed: the first route on a Gateway triggers the Envoy rollout. */
 const WARM_UP_ROUTES = 1;
 
-const objectName = (namespace: string, route: string) => `AIGatewayRoute/${namespace}/${route}`;
-const annotation = (route: ApplyObject, key: string): string => (route.metadata.annotations as Record<string, string>)[key];
 
 /**
  * One benchmark run as a scenario describes it: preflight → warm-up (infrastructure and route 1, which must
@@ -153,7 +151,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
       load.concurrency,
       async (route) => {
         const name = route.metadata.name;
-        const object = objectName(spec.namespace, name);
+        const object = routeObjectName(spec.namespace, name);
         // Set before the create: the watch may see the new object before the create returns.
         const incarnation = (incarnations.get(name) ?? 0) + 1;
         incarnations.set(name, incarnation);
@@ -169,7 +167,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
         const at = nowMs();
         liveRoutes.add(name);
         milestones.push({ object, milestone: 'created', clientTimeMs: at, serverTime: outcome.creationTimestamp, incarnation });
-        scheduler.add({ object, model: annotation(route, 'aigw-scale/model'), backend: annotation(route, 'aigw-scale/backend'), incarnation }, at);
+        scheduler.add(pendingRoute(spec.namespace, route, incarnation), at);
       },
       aborted,
     );
@@ -181,14 +179,14 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
       routes,
       load.concurrency,
       async (route) => {
-        const object = objectName(spec.namespace, route.metadata.name);
+        const object = routeObjectName(spec.namespace, route.metadata.name);
         await deleteLimiter.take();
         const response = await cluster.requestRetrying('DELETE', `${await resources.objectPath(route)}?propagationPolicy=Background`);
         if (response.status !== 200 && response.status !== 202) return void failures.push({ phase, object, message: `delete failed with HTTP ${response.status}: ${messageOf(response.body)}` });
         liveRoutes.delete(route.metadata.name);
         const incarnation = incarnations.get(route.metadata.name);
         milestones.push({ object, milestone: 'deleted', clientTimeMs: nowMs(), incarnation });
-        readiness?.removed({ object, model: annotation(route, 'aigw-scale/model'), backend: annotation(route, 'aigw-scale/backend'), incarnation });
+        readiness?.removed(pendingRoute(spec.namespace, route, incarnation));
       },
       aborted,
     );
@@ -218,7 +216,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
       clientTimeMs: observed.clientTimeMs,
       serverTime: observed.serverTime,
       incarnation: isRoute ? incarnations.get(observed.name) ?? 1 : undefined,
-      route: isRoute && observed.kind !== 'AIGatewayRoute' ? objectName(spec.namespace, observed.name) : undefined,
+      route: isRoute && observed.kind !== 'AIGatewayRoute' ? routeObjectName(spec.namespace, observed.name) : undefined,
     });
   };
 
@@ -249,11 +247,10 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
       signal: options.signal,
     }));
     const warmOutcome = await new Promise<ReadinessOutcome | undefined>((resolve) => {
-      const route = warmUp[0];
-      const object = objectName(spec.namespace, route.metadata.name);
-      warmUpWaiters.set(object, resolve);
+      const route = pendingRoute(spec.namespace, warmUp[0], 1);
+      warmUpWaiters.set(route.object, resolve);
       options.signal?.addEventListener('abort', () => resolve(undefined));
-      scheduler.add({ object, model: annotation(route, 'aigw-scale/model'), backend: annotation(route, 'aigw-scale/backend'), incarnation: 1 });
+      scheduler.add(route);
     });
     warmUpWaiters.clear();
     if (aborted() || !warmOutcome) throw new Interrupted();

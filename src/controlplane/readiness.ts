@@ -4,6 +4,7 @@ import { ENVOY_GATEWAY_NAMESPACE } from '../../charts/helm-values';
 import { nowMs } from '../bench/clock';
 import { sleepUntil } from '../bench/sleep';
 import { Cluster } from '../kube/cluster';
+import { gatewayEnvoySelector } from '../kube/gateway-envoy';
 import { writeSecretFiles } from '../kube/secret-files';
 import { BundleDir } from './bundle-dir';
 import { ExtprocModelsWatch } from './extproc-models';
@@ -14,13 +15,8 @@ import { XdsWatch, routeOfXdsRouteName } from './xds-watch';
 
 /** The Secret Envoy Gateway's certgen writes for its Envoys (mounted on /certs in their pods). */
 const ENVOY_CLIENT_SECRET = 'envoy';
-/** Name in Envoy Gateway's server certificate, as Envoy's xDS cluster expects it. */
-const XDS_SERVER_NAME = 'envoy-gateway';
-/** Labels Envoy Gateway puts on the Envoy Deployment and pods of a Gateway. */
-const OWNING_GATEWAY_NAME = 'gateway.envoyproxy.io/owning-gateway-name';
-const OWNING_GATEWAY_NAMESPACE = 'gateway.envoyproxy.io/owning-gateway-namespace';
 
-export interface ControlPlaneReadinessOptions {
+export interface ControlPlaneReadinessOptions<R extends TrackedRoute = TrackedRoute> {
   readonly cluster: Cluster;
   /** The run's Gateway: its filter config, its Envoy's xDS, its extproc. */
   readonly gateway: { readonly name: string; readonly namespace: string };
@@ -33,7 +29,7 @@ export interface ControlPlaneReadinessOptions {
   /** How often the extproc is asked which models it has loaded. @default 250 ms */
   readonly modelsPollMs?: number;
   readonly onRecord: (record: StageRecord) => void;
-  readonly onOutcome: (outcome: StageOutcome) => void;
+  readonly onOutcome: (outcome: StageOutcome<R>) => void;
   /** Sizes as they change: the filter config (all Secret parts), and the xDS resources by type. */
   readonly onSize?: (size: { t: number; source: 'filterConfig' | 'xds'; bytes: number; byType?: Record<string, number> }) => void;
   readonly log?: (line: string) => void;
@@ -47,7 +43,7 @@ export interface ControlPlaneReadinessOptions {
  * Envoy Gateway's xDS server as that Gateway's Envoy would. A route is ready when it is in xDS and loaded by the
  * extproc. What this leaves out: Envoy applying the xDS, and the kubelet's volume refresh delay (we sync at once).
  */
-export class ControlPlaneReadiness {
+export class ControlPlaneReadiness<R extends TrackedRoute = TrackedRoute> {
   private readonly errors: string[] = [];
   private extproc?: ExtprocProcess;
   private models?: ExtprocModelsWatch;
@@ -58,13 +54,13 @@ export class ControlPlaneReadiness {
   private stopped = false;
 
   private constructor(
-    private readonly options: ControlPlaneReadinessOptions,
-    private readonly tracker: StageTracker,
+    private readonly options: ControlPlaneReadinessOptions<R>,
+    private readonly tracker: StageTracker<R>,
   ) {}
 
-  static async start(options: ControlPlaneReadinessOptions): Promise<ControlPlaneReadiness> {
+  static async start<R extends TrackedRoute>(options: ControlPlaneReadinessOptions<R>): Promise<ControlPlaneReadiness<R>> {
     fs.mkdirSync(options.workDir, { recursive: true, mode: 0o700 });
-    const readiness = new ControlPlaneReadiness(options, new StageTracker(options.onRecord, options.onOutcome, options.timeoutMs));
+    const readiness = new ControlPlaneReadiness<R>(options, new StageTracker<R>(options.onRecord, options.onOutcome, options.timeoutMs));
     await readiness.startFilterConfig();
     readiness.xdsStarting = readiness.startXds().catch((error) => void readiness.errors.push(`xDS: ${(error as Error).message}`));
     return readiness;
@@ -84,7 +80,7 @@ export class ControlPlaneReadiness {
     return this.extproc?.pid;
   }
 
-  add(route: TrackedRoute, addedMs = nowMs()): void {
+  add(route: R, addedMs = nowMs()): void {
     this.tracker.add(route, addedMs);
   }
 
@@ -96,11 +92,10 @@ export class ControlPlaneReadiness {
     return this.tracker.idle();
   }
 
-  /** Waits (up to timeoutMs) until every deleted route has left every stage; returns how many still have not. */
-  async removalsSettled(timeoutMs: number): Promise<number> {
+  /** Waits (up to timeoutMs) until every deleted route has left every stage; the rest are recorded as missed. */
+  async removalsSettled(timeoutMs: number): Promise<void> {
     const deadline = nowMs() + timeoutMs;
     while (this.tracker.removing > 0 && nowMs() < deadline && !this.options.signal?.aborted) await sleepUntil(nowMs() + 100, this.options.signal);
-    return this.tracker.removing;
   }
 
   /** Stops waiting for routes: idle() resolves; observers keep running until stop(). */
@@ -160,7 +155,6 @@ export class ControlPlaneReadiness {
       caFile: path.join(certs, 'ca.crt'),
       certFile: path.join(certs, 'tls.crt'),
       keyFile: path.join(certs, 'tls.key'),
-      serverName: XDS_SERVER_NAME,
       nodeId: identity.nodeId,
       nodeCluster: identity.cluster,
       onRoutes: (tMs, names) => {
@@ -181,7 +175,7 @@ export class ControlPlaneReadiness {
   /** The node id (an Envoy pod's name) and cluster (`--service-cluster`) Envoy Gateway gave the Gateway's Envoy. */
   private async envoyIdentity(): Promise<{ nodeId: string; cluster: string } | undefined> {
     const { cluster, gateway } = this.options;
-    const selector = encodeURIComponent(`${OWNING_GATEWAY_NAME}=${gateway.name},${OWNING_GATEWAY_NAMESPACE}=${gateway.namespace}`);
+    const selector = encodeURIComponent(gatewayEnvoySelector(gateway));
     const deadline = nowMs() + this.options.timeoutMs;
     while (!this.stopped && nowMs() < deadline) {
       const [deployments, pods] = await Promise.all([

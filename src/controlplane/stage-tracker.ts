@@ -25,8 +25,9 @@ export interface StageRecord {
   readonly incarnation?: number;
 }
 
-export interface StageOutcome {
-  readonly route: TrackedRoute;
+export interface StageOutcome<R extends TrackedRoute = TrackedRoute> {
+  /** The route as it was added (the caller's own object, with whatever else it carries). */
+  readonly route: R;
   readonly kind: 'ready' | 'timedOut';
   readonly atMs: number;
   /** For timedOut: the stages never reached. */
@@ -39,8 +40,8 @@ export type StageContents = ReadonlySet<string>;
 /** Which key of a route a stage is indexed by. */
 const keyOf = (stage: ControlPlaneStage, route: TrackedRoute) => (stage === 'xdsServed' ? route.key : route.model);
 
-interface Entry {
-  readonly route: TrackedRoute;
+interface Entry<R extends TrackedRoute> {
+  readonly route: R;
   readonly addedMs: number;
   readonly reached: Map<ControlPlaneStage, number>;
   /** Stages that already held this key when the route was added (an earlier life): they count only after an absence. */
@@ -58,8 +59,8 @@ interface Removal {
  * the route was created, reports `ready` (recorded by the runner) at the later of the ready stages, `timedOut` when that does not happen in time,
  * and, for deleted routes, when each stage no longer holds them.
  */
-export class StageTracker {
-  private readonly entries = new Map<string, Entry>();
+export class StageTracker<R extends TrackedRoute = TrackedRoute> {
+  private readonly entries = new Map<string, Entry<R>>();
   private readonly removals = new Map<string, Removal>();
   private readonly contents = new Map<ControlPlaneStage, StageContents>();
   private idleWaiters: (() => void)[] = [];
@@ -67,7 +68,7 @@ export class StageTracker {
 
   constructor(
     private readonly onRecord: (record: StageRecord) => void,
-    private readonly onOutcome: (outcome: StageOutcome) => void,
+    private readonly onOutcome: (outcome: StageOutcome<R>) => void,
     private readonly timeoutMs: number,
   ) {}
 
@@ -76,7 +77,7 @@ export class StageTracker {
   }
 
   /** Starts following a route that was just created. */
-  add(route: TrackedRoute, addedMs = nowMs()): void {
+  add(route: R, addedMs = nowMs()): void {
     this.removals.delete(route.object);
     const stale = new Set(CONTROL_PLANE_STAGES.filter((stage) => this.contents.get(stage)?.has(keyOf(stage, route))));
     this.entries.set(route.object, { route, addedMs, reached: new Map(), stale });

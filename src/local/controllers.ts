@@ -311,7 +311,3 @@ async function applyWebhookConfiguration(cluster: Cluster, port: number, caBundl
   );
   if (response.status !== 200 && response.status !== 201) throw new Error(`applying ${AI_GATEWAY_WEBHOOK_CONFIG} failed with HTTP ${response.status}: ${messageOf(response.body)}`);
 }
-
-// The one-shot read of the filter-config bundles shares its reassembly and model scanner with the watch.
-export type { FilterConfigSnapshot } from '../controlplane/filter-config-watch';
-export { modelNames, readFilterConfigs } from '../controlplane/filter-config-watch';

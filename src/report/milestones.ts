@@ -5,7 +5,7 @@
  * Records of other kinds (the generated HTTPRoute, …) name their route in `route`; records without `incarnation`
  * belong to incarnation 1.
  */
-import { BenchResults, CONTROL_PLANE_STAGES, MilestoneRecord, REMOVAL_MILESTONES } from '../results/schema';
+import { BenchResults, CONTROL_PLANE_NOT_MEASURED_PREFIX, CONTROL_PLANE_STAGES, MilestoneRecord, REMOVAL_MILESTONES } from '../results/schema';
 import { Distribution, distribution } from './stats';
 
 /** Milestones that are not latencies: the start (`created`) and the ends of a route's life. */
@@ -14,15 +14,11 @@ const NOT_LATENCIES: ReadonlySet<string> = new Set(['created', 'timedOut', 'dele
 /** The built-in data-plane milestones, in the order reports list them. */
 export const DATA_PLANE_MILESTONES = ['firstSuccess', 'ready'] as const;
 
-export { CONTROL_PLANE_STAGES, REMOVAL_MILESTONES };
-
 /** Milestones the runner records on its own (no scenario declares them), for the report's list of built-ins. */
 export const BUILT_IN_ROUTE_MILESTONES: readonly string[] = ['created', ...CONTROL_PLANE_STAGES, ...DATA_PLANE_MILESTONES, 'timedOut', 'deleted', ...REMOVAL_MILESTONES];
 
 export const isRemovalMilestone = (name: string): boolean => (REMOVAL_MILESTONES as readonly string[]).includes(name);
 
-/** Starts the notMeasured line of a control-plane run that measured readiness without Envoy (the runner's wording). */
-export const CONTROL_PLANE_NOT_MEASURED_PREFIX = 'data plane: Envoy did not run';
 
 /** One route's life: the route (`AIGatewayRoute/ns/name`) and its incarnation. */
 export interface RouteLife {

@@ -1,6 +1,6 @@
-import { BenchResults, Component, Failure, MilestoneRecord, Phase, Sample } from '../results/schema';
+import { BenchResults, CONTROL_PLANE_NOT_MEASURED_PREFIX, Component, Failure, MilestoneRecord, Phase, Sample } from '../results/schema';
 import { COMPONENT_LABELS, COMPONENT_ORDER, primaryComponents } from './components';
-import { CONTROL_PLANE_NOT_MEASURED_PREFIX, MilestoneLatency, MilestoneTable, ObjectMilestone, isWarmUpName, milestoneTable, routeOf } from './milestones';
+import { MilestoneLatency, MilestoneTable, ObjectMilestone, isWarmUpName, milestoneTable, routeOf } from './milestones';
 import { PeakVsSettledCpu, RetainedMemory, peakVsSettledCpu, retainedMemory } from './phase-resources';
 import { GateResult, evaluateSlo } from './slo';
 import { Distribution, LinearFit, linearRegression, mean } from './stats';

@@ -181,6 +181,12 @@ export interface BenchResults {
   readonly notMeasured: readonly string[];
 }
 
+/**
+ * How a control-plane run's notMeasured line begins (the runner writes the whole sentence; reports recognise it
+ * and quote it).
+ */
+export const CONTROL_PLANE_NOT_MEASURED_PREFIX = 'data plane: Envoy did not run';
+
 /** One observed size of the config the data plane receives. */
 export interface ConfigSizeSample {
   /** Client clock, Unix epoch milliseconds. */
