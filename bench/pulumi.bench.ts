@@ -10,8 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { downLocalCluster, upLocalCluster } from '../src/local/control-plane';
-import { PROJECT_ROOT, PulumiSession } from '../tests/support/pulumi-session';
+import { PROJECT_ROOT } from '../src/upstream/dirs';
 import { arg } from './args';
+import { PulumiSession } from './pulumi-session';
 
 const routes = Number(arg('routes', '2000'));
 const modes = arg('modes', 'bundle,resources').split(',');

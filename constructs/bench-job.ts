@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
+import { Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { PART_OF_LABEL, PART_OF_VALUE, FIXTURE_LABEL, fixtureLabels, gatewayClassName } from './conventions';
-import { Manifest, addApiObjects } from './manifest';
-import { nodeBundle, ContainerResources, RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './node-bundle';
+import { BENCH_CONTROLLER_DEPLOYMENTS, BENCH_REQUIRED_CRDS, BenchRbac, MILESTONE_KINDS } from './bench-rbac';
+import { BundledCode } from './bundled-code';
+import { constructManifests } from './construct-manifests';
+import { fixtureLabels } from './conventions';
+import { Manifest } from './manifest';
+import { IMAGE_PULL_POLICY, RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodTemplate } from './restricted-pod';
+
+export { BENCH_CONTROLLER_DEPLOYMENTS, BENCH_REQUIRED_CRDS };
 
 /**
  * The benchmark runner as a Kubernetes Job, so that probes reach the gateway over the cluster network instead of
@@ -11,8 +18,8 @@ import { nodeBundle, ContainerResources, RESTRICTED_CONTAINER_SECURITY_CONTEXT, 
  * `aigw-scale bench` does.
  *
  * Objects (apply order): the fixture Namespace, the ServiceAccount, a Role + RoleBinding in that namespace (the
- * fixture's kinds), a ClusterRole + ClusterRoleBinding (cluster-scoped reads, the run's GatewayClass), the code
- * ConfigMap and the Job. The run itself creates and deletes its fixture (its own ApplySet, fixture id
+ * fixture's kinds), a ClusterRole + ClusterRoleBinding (cluster-scoped reads, the run's GatewayClass), with
+ * `--profiles` a Role + RoleBinding in Envoy Gateway's namespace (its pod proxy), the code ConfigMap and the Job. The run itself creates and deletes its fixture (its own ApplySet, fixture id
  * `fixtureId`) inside the namespace; these objects carry the id `<fixtureId>-runner`, so `aigw-scale apply DIR`
  * and the run never share an ApplySet, and the run never deletes its own Job.
  *
@@ -20,9 +27,6 @@ import { nodeBundle, ContainerResources, RESTRICTED_CONTAINER_SECURITY_CONTEXT, 
  * `kubectl logs -f job/<name> -c bench`); then the container `results` prints results.json to stdout and exits
  * with the benchmark's exit code, so `kubectl logs job/<name> > results.json` retrieves exactly the JSON.
  */
-
-/** Requests and limits of the container(s). */
-export type BenchJobResources = ContainerResources;
 
 export interface BenchJobProps {
   /** The bundled CLI (`bundleCli()` / dist/aigw-scale.js), passed in so synthesis stays pure. */
@@ -56,14 +60,17 @@ export interface BenchJobProps {
    * read API). Set false where metrics-server serves the metrics API, which is then the only source. @default true
    */
   readonly kubeletSummary?: boolean;
-  /** More `bench` flags, e.g. ["--batch-size", "100", "--per-route-timeout", "300000"]. @default none */
+  /**
+   * More `bench` flags, e.g. ["--batch-size", "100", "--per-route-timeout", "300000"]. `--milestone KIND:…` grants list
+   * and watch on KIND (one of MILESTONE_KINDS); `--profiles` grants `pods/proxy` get in envoyGatewayNamespace. @default none
+   */
   readonly benchArgs?: readonly string[];
   /** Name of the Job, its ServiceAccount, Role and ConfigMap (`<name>-code`). @default "aigw-scale-bench" */
   readonly name?: string;
   /** Container image; needs `node` ≥ 20. @default "node:20-alpine" */
   readonly image?: string;
-  /** Of the runner (and the unpack step). @default requests 500m / 256Mi, limits 2 CPU / 1Gi */
-  readonly resources?: BenchJobResources;
+  /** Requests and limits of the runner (and the unpack step), set explicitly. @default requests 500m / 256Mi, limits 2 CPU / 1 GiB */
+  readonly resources?: kplus.ContainerResources;
   /** Seconds the finished Job (and so its logs) is kept. @default 86400 (a day) */
   readonly ttlSecondsAfterFinished?: number;
   /** Hard limit on the Job's run time in seconds. @default none */
@@ -83,29 +90,24 @@ export interface BenchJobProps {
 export const DEFAULT_BENCH_JOB_NAME = 'aigw-scale-bench';
 export const DEFAULT_BENCH_NAMESPACE = 'aigw-scale-bench';
 export const DEFAULT_BENCH_JOB_IMAGE = 'node:20-alpine';
-export const DEFAULT_BENCH_JOB_RESOURCES: BenchJobResources = {
-  requests: { cpu: '500m', memory: '256Mi' },
-  limits: { cpu: '2', memory: '1Gi' },
+export const DEFAULT_BENCH_JOB_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
+  memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
+};
+/** The `results` container only reads and prints results.json. */
+const RESULTS_CONTAINER_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(500) },
+  memory: { request: Size.mebibytes(32), limit: Size.mebibytes(256) },
 };
 export const DEFAULT_BENCH_JOB_TTL_SECONDS = 86_400;
-/** The Deployments of the two controllers, as their Helm charts name them (src/bench/preflight.ts CONTROLLERS). */
-export const BENCH_CONTROLLER_DEPLOYMENTS: readonly string[] = ['envoy-gateway', 'ai-gateway-controller'];
-/** The CRDs a run checks (src/bench/preflight.ts REQUIRED_CRDS). */
-export const BENCH_REQUIRED_CRDS: readonly string[] = [
-  'aigatewayroutes.aigateway.envoyproxy.io',
-  'aiservicebackends.aigateway.envoyproxy.io',
-  'backends.gateway.envoyproxy.io',
-  'gateways.gateway.networking.k8s.io',
-  'gatewayclasses.gateway.networking.k8s.io',
-];
+/** Where Envoy Gateway runs and puts the Envoy Services (its Helm chart's default). */
+export const DEFAULT_ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
 /** The CLI bundle's file (and ConfigMap key) in the pod. */
 export const BENCH_JOB_CODE_FILE = 'aigw-scale.js';
 /** Pod annotation with the bundle's sha256. */
 export const BENCH_JOB_CHECKSUM_ANNOTATION = 'aigw-scale/cli-sha256';
 export const BENCH_JOB_COMPONENT = 'bench-runner';
 export const RESULTS_DIR = '/results';
-/** Verbs the runner uses on the objects it applies (server-side apply is a PATCH that may create). */
-export const FIXTURE_VERBS: readonly string[] = ['create', 'get', 'list', 'patch', 'delete'];
 
 const APP_COMPONENT_LABEL = 'app.kubernetes.io/component';
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -128,17 +130,14 @@ export function envoyServiceName(namespace: string, gatewayName: string): string
 }
 
 /** In-cluster URL of that Service (the listener port; the fixture's is 80). */
-export function envoyServiceUrl(namespace: string, gatewayName: string, envoyGatewayNamespace = 'envoy-gateway-system', port = 80): string {
+export function envoyServiceUrl(namespace: string, gatewayName: string, envoyGatewayNamespace = DEFAULT_ENVOY_GATEWAY_NAMESPACE, port = 80): string {
   return `http://${envoyServiceName(namespace, gatewayName)}.${envoyGatewayNamespace}.svc.cluster.local:${port}`;
 }
 
-/** A Role/ClusterRole rule. */
-export interface PolicyRule {
-  readonly apiGroups?: readonly string[];
-  readonly resources?: readonly string[];
-  readonly resourceNames?: readonly string[];
-  readonly nonResourceURLs?: readonly string[];
-  readonly verbs: readonly string[];
+/** What the run's own flags make it do beyond the fixture: watch milestone kinds, profile through the pod proxy. */
+function benchArgNeeds(benchArgs: readonly string[]): { milestoneKinds: string[]; profiles: boolean } {
+  const specs = benchArgs.flatMap((arg, i) => (arg === '--milestone' ? [benchArgs[i + 1] ?? ''] : arg.startsWith('--milestone=') ? [arg.slice('--milestone='.length)] : []));
+  return { milestoneKinds: [...new Set(specs.map((spec) => spec.trim().split(':')[0]))], profiles: benchArgs.includes('--profiles') };
 }
 
 interface Resolved {
@@ -150,6 +149,10 @@ interface Resolved {
   mockProvider: boolean;
   apiKeyAuth: boolean;
   kubeletSummary: boolean;
+  /** Kinds the run's `--milestone` flags watch. */
+  milestoneKinds: string[];
+  /** The run's `--profiles`: Envoy Gateway's pprof through the pod proxy. */
+  profiles: boolean;
 }
 
 function resolve(props: BenchJobProps): Resolved {
@@ -163,6 +166,7 @@ function resolve(props: BenchJobProps): Resolved {
     mockProvider: props.mockProvider ?? false,
     apiKeyAuth: props.apiKeyAuth ?? false,
     kubeletSummary: props.kubeletSummary ?? true,
+    ...benchArgNeeds(props.benchArgs ?? []),
   };
   const problems: string[] = [];
   const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
@@ -178,43 +182,9 @@ function resolve(props: BenchJobProps): Resolved {
   const ttl = props.ttlSecondsAfterFinished ?? DEFAULT_BENCH_JOB_TTL_SECONDS;
   if (!isInt(ttl) || ttl < 0) problems.push(`ttlSecondsAfterFinished ${ttl}: a non-negative integer`);
   if (props.activeDeadlineSeconds !== undefined && (!isInt(props.activeDeadlineSeconds) || props.activeDeadlineSeconds < 1)) problems.push(`activeDeadlineSeconds ${props.activeDeadlineSeconds}: a positive integer`);
+  for (const kind of resolved.milestoneKinds.filter((k) => !(k in MILESTONE_KINDS))) problems.push(`benchArgs --milestone ${kind}: the BenchJob grants watches on ${Object.keys(MILESTONE_KINDS).join(', ')} only`);
   if (problems.length > 0) throw new Error(`Invalid BenchJob props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return resolved;
-}
-
-/** What the runner does in the fixture namespace: apply, read, list, prune and delete the fixture's kinds. */
-export function benchJobNamespaceRules(props: Pick<BenchJobProps, 'mockProvider' | 'apiKeyAuth' | 'connectionBufferLimit'>): PolicyRule[] {
-  const verbs = FIXTURE_VERBS;
-  return [
-    { apiGroups: ['aigateway.envoyproxy.io'], resources: ['aigatewayroutes', 'aiservicebackends', ...(props.apiKeyAuth ? ['backendsecuritypolicies'] : [])], verbs },
-    { apiGroups: ['gateway.envoyproxy.io'], resources: ['backends', ...(props.connectionBufferLimit ? ['clienttrafficpolicies'] : [])], verbs },
-    { apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways'], verbs },
-    // configmaps: the ApplySet parent (and the mock's code); services: one per backend in front of the mock
-    { apiGroups: [''], resources: ['configmaps', ...(props.mockProvider ? ['services'] : []), ...(props.apiKeyAuth ? ['secrets'] : [])], verbs },
-    ...(props.mockProvider ? [{ apiGroups: ['apps'], resources: ['deployments'], verbs }] : []),
-  ];
-}
-
-/** What the runner needs cluster-wide: its GatewayClass, preflight's reads, the samplers' reads, discovery. */
-export function benchJobClusterRules(props: Pick<BenchJobProps, 'fixtureId' | 'namespace' | 'kubeletSummary' | 'controllerDeployments' | 'requiredCrds'>): PolicyRule[] {
-  const fixtureId = props.fixtureId ?? props.namespace ?? DEFAULT_BENCH_NAMESPACE;
-  return [
-    // the run's GatewayClass: create/list cannot be limited by name; get/patch/delete only its own
-    { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses'], verbs: ['create', 'list'] },
-    { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses'], resourceNames: [gatewayClassName(fixtureId)], verbs: ['get', 'patch', 'delete'] },
-    // preflight: the CRDs are installed, the controllers' Deployments (their image tags), the node count
-    { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], resourceNames: [...(props.requiredCrds ?? BENCH_REQUIRED_CRDS)], verbs: ['get'] },
-    { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [...(props.controllerDeployments ?? BENCH_CONTROLLER_DEPLOYMENTS)], verbs: ['get'] },
-    { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
-    // cleanup finds the run's ApplySet parent by label across namespaces
-    { apiGroups: [''], resources: ['configmaps'], verbs: ['list'] },
-    // samplers: the components' pods in their namespaces, their usage from metrics-server or the kubelets
-    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
-    { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get', 'list'] },
-    ...((props.kubeletSummary ?? true) ? [{ apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] }] : []),
-    // discovery (kind → resource path) and /version
-    { nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/version'], verbs: ['get'] },
-  ];
 }
 
 /** The `bench` command line the Job runs (after `node <bundle>`). */
@@ -263,134 +233,90 @@ const PRINT_SCRIPT = [
   'process.exitCode = code;',
 ].join('\n');
 
-/** The BenchJob's objects in apply order. */
+/** The BenchJob's objects without a construct tree (what `aigw-scale bench-job` writes): exactly what the construct synthesizes. */
 export function benchJobManifests(props: BenchJobProps): Manifest[] {
-  const r = resolve(props);
-  const labels = { ...fixtureLabels(benchJobFixtureId(r.fixtureId)), [APP_COMPONENT_LABEL]: BENCH_JOB_COMPONENT };
-  const clusterName = `${r.name}-${r.namespace}`; // cluster-scoped names must not collide between namespaces
-  const resources = props.resources ?? DEFAULT_BENCH_JOB_RESOURCES;
-  const image = props.image ?? DEFAULT_BENCH_JOB_IMAGE;
-  const securityContext = RESTRICTED_CONTAINER_SECURITY_CONTEXT;
-  const bundle = nodeBundle({
-    configMapName: `${r.name}-code`,
-    namespace: r.namespace,
-    labels,
-    code: props.code,
-    fileName: BENCH_JOB_CODE_FILE,
-    gzipThresholdBytes: props.gzipThresholdBytes,
-    image,
-    resources,
-    securityContext,
-    what: 'BenchJob code',
-  });
-  const subject = { kind: 'ServiceAccount', name: r.name, namespace: r.namespace };
-  const resultsMount = { name: 'results', mountPath: RESULTS_DIR };
-  const tmpMount = { name: 'tmp', mountPath: '/tmp' };
-
-  const manifests: Manifest[] = [];
-  if (props.createNamespace ?? true) manifests.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: r.namespace, labels } });
-  manifests.push(
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: r.name, namespace: r.namespace, labels } },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: r.name, namespace: r.namespace, labels },
-      rules: benchJobNamespaceRules(props),
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: r.name, namespace: r.namespace, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: r.name },
-      subjects: [subject],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: clusterName, labels },
-      rules: benchJobClusterRules({ ...props, fixtureId: r.fixtureId, kubeletSummary: r.kubeletSummary }),
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: clusterName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
-      subjects: [subject],
-    },
-    bundle.configMap,
-    {
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: { name: r.name, namespace: r.namespace, labels },
-      spec: {
-        backoffLimit: 0, // a benchmark is not retried: a second attempt would measure a different cluster state
-        ttlSecondsAfterFinished: props.ttlSecondsAfterFinished ?? DEFAULT_BENCH_JOB_TTL_SECONDS,
-        ...(props.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: props.activeDeadlineSeconds } : {}),
-        template: {
-          metadata: {
-            labels,
-            annotations: {
-              [BENCH_JOB_CHECKSUM_ANNOTATION]: bundle.sha256,
-              'kubectl.kubernetes.io/default-container': 'results', // `kubectl logs job/<name>` prints results.json
-            },
-          },
-          spec: {
-            serviceAccountName: r.name,
-            automountServiceAccountToken: true, // the runner talks to the apiserver as this ServiceAccount
-            enableServiceLinks: false,
-            restartPolicy: 'Never',
-            terminationGracePeriodSeconds: 120, // SIGTERM → bench stops, writes results and cleans up
-            securityContext: RESTRICTED_POD_SECURITY_CONTEXT,
-            initContainers: [
-              ...bundle.initContainers,
-              {
-                name: 'bench',
-                image,
-                command: ['node', '-e', RUN_SCRIPT],
-                args: [bundle.path, ...benchJobArgs(props)],
-                env: [{ name: 'HOME', value: '/tmp' }],
-                resources,
-                securityContext,
-                volumeMounts: [...bundle.volumeMounts, resultsMount, tmpMount],
-              },
-            ],
-            containers: [
-              {
-                name: 'results',
-                image,
-                command: ['node', '-e', PRINT_SCRIPT],
-                resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-                securityContext,
-                volumeMounts: [{ ...resultsMount, readOnly: true }],
-              },
-            ],
-            volumes: [...bundle.volumes, { name: 'results', emptyDir: { sizeLimit: '256Mi' } }, { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
-          },
-        },
-      },
-    },
-  );
-  return manifests;
+  return constructManifests((scope) => new BenchJob(scope, 'BenchJob', props));
 }
 
-/** The runner as an in-cluster Job with least-privilege RBAC (see the module comment). */
+/**
+ * The runner as an in-cluster Job with least-privilege RBAC (see the module comment). Objects in apply order: the
+ * Namespace, the RBAC (BenchRbac), the code ConfigMap, the Job.
+ */
 export class BenchJob extends Construct {
-  /** Name of the Job (and its ServiceAccount). */
-  readonly jobName: string;
-  readonly namespace: string;
+  /** The fixture namespace, when this construct creates it. */
+  readonly namespace?: kplus.Namespace;
+  /** The ServiceAccount the Job runs as, and its Roles. */
+  readonly rbac: BenchRbac;
+  readonly serviceAccount: kplus.ServiceAccount;
+  /** The bundled CLI and its ConfigMap. */
+  readonly code: BundledCode;
+  readonly job: kplus.Job;
 
   constructor(scope: Construct, id: string, props: BenchJobProps) {
     super(scope, id);
-    const manifests = benchJobManifests(props);
-    this.jobName = props.name ?? DEFAULT_BENCH_JOB_NAME;
-    this.namespace = props.namespace ?? DEFAULT_BENCH_NAMESPACE;
-    addApiObjects(this, manifests);
+    const r = resolve(props);
+    const labels = { ...fixtureLabels(benchJobFixtureId(r.fixtureId)), [APP_COMPONENT_LABEL]: BENCH_JOB_COMPONENT };
+    const metadata = { name: r.name, namespace: r.namespace, labels };
+    const image = props.image ?? DEFAULT_BENCH_JOB_IMAGE;
+    const resources = props.resources ?? DEFAULT_BENCH_JOB_RESOURCES;
+
+    if (props.createNamespace ?? true) this.namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: r.namespace, labels } });
+    this.rbac = new BenchRbac(this, 'Rbac', {
+      metadata,
+      fixtureId: r.fixtureId,
+      mockProvider: r.mockProvider,
+      apiKeyAuth: r.apiKeyAuth,
+      clientTrafficPolicy: props.connectionBufferLimit !== undefined,
+      kubeletSummary: r.kubeletSummary,
+      milestoneKinds: r.milestoneKinds,
+      profileNamespace: r.profiles ? props.envoyGatewayNamespace ?? DEFAULT_ENVOY_GATEWAY_NAMESPACE : undefined,
+      controllerDeployments: props.controllerDeployments,
+      requiredCrds: props.requiredCrds,
+    });
+    this.serviceAccount = this.rbac.serviceAccount;
+    this.code = new BundledCode(this, 'Code', { metadata: { ...metadata, name: `${r.name}-code` }, code: props.code, fileName: BENCH_JOB_CODE_FILE, gzipThresholdBytes: props.gzipThresholdBytes, what: 'BenchJob code' });
+
+    this.job = new kplus.Job(this, 'Job', {
+      metadata,
+      podMetadata: {
+        labels,
+        annotations: {
+          [BENCH_JOB_CHECKSUM_ANNOTATION]: this.code.sha256,
+          'kubectl.kubernetes.io/default-container': 'results', // `kubectl logs job/<name>` prints results.json
+        },
+      },
+      backoffLimit: 0, // a benchmark is not retried: a second attempt would measure a different cluster state
+      ttlAfterFinished: Duration.seconds(props.ttlSecondsAfterFinished ?? DEFAULT_BENCH_JOB_TTL_SECONDS),
+      activeDeadline: props.activeDeadlineSeconds !== undefined ? Duration.seconds(props.activeDeadlineSeconds) : undefined,
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: true, // the runner talks to the apiserver as this ServiceAccount
+      terminationGracePeriod: Duration.seconds(120), // SIGTERM → bench stops, writes results and cleans up
+      securityContext: RESTRICTED_POD,
+    });
+    restrictPodTemplate(this.job);
+
+    const results = kplus.Volume.fromEmptyDir(this, 'Results', 'results', { sizeLimit: Size.mebibytes(256) });
+    this.code.addUnpackStep(this.job, { image, resources });
+    const bench = this.job.addInitContainer({
+      name: 'bench',
+      image,
+      imagePullPolicy: IMAGE_PULL_POLICY,
+      command: ['node', '-e', RUN_SCRIPT],
+      args: [this.code.path, ...benchJobArgs(props)],
+      envVariables: { HOME: kplus.EnvValue.fromValue('/tmp') },
+      resources,
+      securityContext: RESTRICTED_CONTAINER,
+    });
+    this.code.mount(bench);
+    bench.mount(RESULTS_DIR, results);
+    bench.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(64) }));
+    this.job.addContainer({
+      name: 'results',
+      image,
+      imagePullPolicy: IMAGE_PULL_POLICY,
+      command: ['node', '-e', PRINT_SCRIPT],
+      resources: RESULTS_CONTAINER_RESOURCES,
+      securityContext: RESTRICTED_CONTAINER,
+    }).mount(RESULTS_DIR, results, { readOnly: true });
   }
 }
-
-/** Labels the BenchJob's objects carry (for selection in docs and tests). */
-export const benchJobLabels = (fixtureId: string): Record<string, string> => ({
-  [PART_OF_LABEL]: PART_OF_VALUE,
-  [FIXTURE_LABEL]: benchJobFixtureId(fixtureId),
-  [APP_COMPONENT_LABEL]: BENCH_JOB_COMPONENT,
-});

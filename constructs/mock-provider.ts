@@ -1,12 +1,14 @@
+import { ApiObject, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { BundledCode } from './bundled-code';
+import { constructManifests } from './construct-manifests';
 import { FIXTURE_LABEL, fixtureLabels } from './conventions';
-import { Manifest, addApiObjects } from './manifest';
-import { CONFIGMAP_DATA_LIMIT_BYTES, DEFAULT_GZIP_THRESHOLD_BYTES, checkConfigMapSize, nodeBundle, ContainerResources, RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './node-bundle';
+import { Manifest } from './manifest';
+import { CONFIGMAP_DATA_LIMIT_BYTES, DEFAULT_GZIP_THRESHOLD_BYTES, checkConfigMapSize } from './node-bundle';
+import { IMAGE_PULL_POLICY, RESTRICTED_CONTAINER, RESTRICTED_POD, namedPort, restrictPodTemplate } from './restricted-pod';
 
 export { CONFIGMAP_DATA_LIMIT_BYTES, DEFAULT_GZIP_THRESHOLD_BYTES };
-
-/** Requests and limits of the container(s). */
-export type MockProviderResources = ContainerResources;
 
 export interface MockProviderProps {
   /** Fixture id carried in every object's labels. */
@@ -31,8 +33,8 @@ export interface MockProviderProps {
   readonly port?: number;
   /** Pods of the one Deployment (all backends share them). @default 1 */
   readonly replicas?: number;
-  /** @default requests 100m / 64Mi, limits 1 CPU / 256Mi */
-  readonly resources?: MockProviderResources;
+  /** Requests and limits of the server (and the unpack step), set explicitly. @default requests 100m / 64Mi, limits 1 CPU / 256Mi */
+  readonly resources?: kplus.ContainerResources;
   /** Extra flags for the server, e.g. ["--delay-ms", "20-80", "--seed", "7"] (see `node mock-provider.js --help`). @default none */
   readonly args?: readonly string[];
   /** Extra environment variables (MOCK_* settings). Never put real provider keys here. @default none */
@@ -55,9 +57,9 @@ export interface MockProviderProps {
 export const DEFAULT_MOCK_PROVIDER_NAME = 'mock-provider';
 export const DEFAULT_MOCK_PROVIDER_IMAGE = 'node:20-alpine';
 export const DEFAULT_MOCK_PROVIDER_PORT = 8080;
-export const DEFAULT_MOCK_PROVIDER_RESOURCES: MockProviderResources = {
-  requests: { cpu: '100m', memory: '64Mi' },
-  limits: { cpu: '1', memory: '256Mi' },
+export const DEFAULT_MOCK_PROVIDER_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+  memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
 };
 /** The ConfigMap key and file name of the bundle. */
 export const MOCK_PROVIDER_FILE = 'mock-provider.js';
@@ -69,6 +71,7 @@ const APP_NAME_LABEL = 'app.kubernetes.io/name';
 const APP_INSTANCE_LABEL = 'app.kubernetes.io/instance';
 const APP_COMPONENT_LABEL = 'app.kubernetes.io/component';
 const APP_NAME = 'aigw-scale-mock-provider';
+const PORT_NAME = 'http';
 const CASSETTES_DIR = '/cassettes';
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]+$/;
@@ -82,128 +85,104 @@ export function mockProviderSelector(props: Pick<MockProviderProps, 'fixtureId' 
   };
 }
 
-/**
- * The mock provider's objects in apply order: the code ConfigMap, the optional cassettes ConfigMap, one
- * Deployment serving every backend, and one Service per backend named exactly like the backend.
- */
+/** The MockProvider's objects without a construct tree (what `fixtureParts` streams): exactly what the construct synthesizes. */
 export function mockProviderManifests(props: MockProviderProps): Manifest[] {
-  const name = props.name ?? DEFAULT_MOCK_PROVIDER_NAME;
-  const port = props.port ?? DEFAULT_MOCK_PROVIDER_PORT;
-  const replicas = props.replicas ?? 1;
-  checkProps(props, name, port, replicas);
+  return constructManifests((scope) => new MockProvider(scope, 'MockProvider', props));
+}
 
-  const selector = mockProviderSelector(props);
-  const labels = { ...fixtureLabels(props.fixtureId), ...selector, [APP_COMPONENT_LABEL]: MOCK_PROVIDER_COMPONENT };
-  const codeConfigMapName = `${name}-code`;
-  const cassettesConfigMapName = `${name}-cassettes`;
-  const hasCassettes = props.cassettes !== undefined && Object.keys(props.cassettes).length > 0;
-  const resources = props.resources ?? DEFAULT_MOCK_PROVIDER_RESOURCES;
-  const securityContext = RESTRICTED_CONTAINER_SECURITY_CONTEXT;
-  const image = props.image ?? DEFAULT_MOCK_PROVIDER_IMAGE;
-  const bundle = nodeBundle({
-    configMapName: codeConfigMapName,
-    namespace: props.namespace,
-    labels,
-    code: props.code,
-    fileName: MOCK_PROVIDER_FILE,
-    gzipThresholdBytes: props.gzipThresholdBytes,
-    image,
-    resources,
-    securityContext,
-    what: 'MockProvider code',
-  });
-  const manifests: Manifest[] = [bundle.configMap];
-  if (hasCassettes) {
-    const cassettesConfigMap: Manifest = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: cassettesConfigMapName, namespace: props.namespace, labels },
-      data: { ...props.cassettes },
-    };
-    checkConfigMapSize(cassettesConfigMap, 'MockProvider cassettes');
-    manifests.push(cassettesConfigMap);
-  }
+/**
+ * The mock LLM provider of a fixture: one Deployment running the bundled server (node:20-alpine, non-root,
+ * read-only root filesystem) behind one Service per backend. Objects in apply order: the code ConfigMap, the
+ * optional cassettes ConfigMap, the Deployment, the Services.
+ */
+export class MockProvider extends Construct {
+  /** The bundled server and its ConfigMap. */
+  readonly code: BundledCode;
+  /** The cassettes ConfigMap, when cassettes are given. */
+  readonly cassettes?: kplus.ConfigMap;
+  readonly deployment: kplus.Deployment;
+  /** One Service per backend, named like it, in the order given. */
+  readonly services: readonly kplus.Service[];
 
-  const args = [
-    bundle.path,
-    '--host', '0.0.0.0',
-    '--port', String(port),
-    ...(hasCassettes ? ['--cassettes', CASSETTES_DIR] : []),
-    ...(props.args ?? []),
-  ];
-  const volumeMounts = [
-    ...bundle.volumeMounts,
-    ...(hasCassettes ? [{ name: 'cassettes', mountPath: CASSETTES_DIR, readOnly: true }] : []),
-    { name: 'tmp', mountPath: '/tmp' },
-  ];
-  const volumes = [
-    ...bundle.volumes,
-    ...(hasCassettes ? [{ name: 'cassettes', configMap: { name: cassettesConfigMapName, defaultMode: 0o444 } }] : []),
-    { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
-  ];
-  const preStopSleep = props.preStopSleepSeconds ?? 3;
-  const probe = (periodSeconds: number, failureThreshold: number) => ({
-    httpGet: { path: '/healthz', port: 'http' },
-    periodSeconds,
-    timeoutSeconds: 2,
-    failureThreshold,
-  });
+  constructor(scope: Construct, id: string, props: MockProviderProps) {
+    super(scope, id);
+    const name = props.name ?? DEFAULT_MOCK_PROVIDER_NAME;
+    const port = props.port ?? DEFAULT_MOCK_PROVIDER_PORT;
+    const replicas = props.replicas ?? 1;
+    const preStopSleep = props.preStopSleepSeconds ?? 3;
+    checkProps(props, name, port, replicas);
 
-  manifests.push({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: props.namespace, labels },
-    spec: {
+    const selector = mockProviderSelector(props);
+    const labels = { ...fixtureLabels(props.fixtureId), ...selector, [APP_COMPONENT_LABEL]: MOCK_PROVIDER_COMPONENT };
+    const metadata = (objectName: string) => ({ name: objectName, namespace: props.namespace, labels });
+    const image = props.image ?? DEFAULT_MOCK_PROVIDER_IMAGE;
+    const resources = props.resources ?? DEFAULT_MOCK_PROVIDER_RESOURCES;
+
+    this.code = new BundledCode(this, 'Code', { metadata: metadata(`${name}-code`), code: props.code, fileName: MOCK_PROVIDER_FILE, gzipThresholdBytes: props.gzipThresholdBytes, what: 'MockProvider code' });
+    if (props.cassettes !== undefined && Object.keys(props.cassettes).length > 0) {
+      this.cassettes = new kplus.ConfigMap(this, 'Cassettes', { metadata: metadata(`${name}-cassettes`), data: { ...props.cassettes } });
+      checkConfigMapSize({ apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(this.cassettes.name), data: this.cassettes.data }, 'MockProvider cassettes');
+    }
+
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: metadata(name),
       replicas,
-      selector: { matchLabels: selector },
-      template: {
-        metadata: {
-          labels,
-          annotations: { [CODE_CHECKSUM_ANNOTATION]: bundle.sha256 },
-        },
-        spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false, // one Service per backend: thousands of env vars otherwise
-          terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 30,
-          securityContext: RESTRICTED_POD_SECURITY_CONTEXT,
-          ...(bundle.initContainers.length > 0 ? { initContainers: bundle.initContainers } : {}),
-          containers: [
-            {
-              name: 'mock-provider',
-              image,
-              command: ['node'],
-              args,
-              ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
-              ...(props.env && Object.keys(props.env).length > 0
-                ? { env: Object.entries(props.env).map(([envName, value]) => ({ name: envName, value })) }
-                : {}),
-              resources,
-              securityContext,
-              readinessProbe: probe(5, 2),
-              livenessProbe: probe(10, 6),
-              ...(preStopSleep > 0 ? { lifecycle: { preStop: { exec: { command: ['sleep', String(preStopSleep)] } } } } : {}),
-              volumeMounts,
-            },
-          ],
-          volumes,
-        },
-      },
-    },
-  });
+      select: false, // selected by the stable labels below, not by the construct path
+      podMetadata: { labels, annotations: { [CODE_CHECKSUM_ANNOTATION]: this.code.sha256 } },
+      automountServiceAccountToken: false,
+      terminationGracePeriod: Duration.seconds(props.terminationGracePeriodSeconds ?? 30),
+      securityContext: RESTRICTED_POD,
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: selector }));
+    restrictPodTemplate(this.deployment);
 
-  for (const backend of props.backends) {
-    manifests.push({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: backend, namespace: props.namespace, labels },
-      spec: {
-        type: 'ClusterIP',
-        selector,
-        ports: [{ name: 'http', port, targetPort: 'http', protocol: 'TCP' }],
-      },
+    const probe = (periodSeconds: number, failureThreshold: number) =>
+      kplus.Probe.fromHttpGet('/healthz', { port, periodSeconds: Duration.seconds(periodSeconds), timeoutSeconds: Duration.seconds(2), failureThreshold });
+    const server = this.deployment.addContainer({
+      name: 'mock-provider',
+      image,
+      imagePullPolicy: IMAGE_PULL_POLICY,
+      command: ['node'],
+      args: [
+        this.code.path,
+        '--host', '0.0.0.0',
+        '--port', String(port),
+        ...(this.cassettes ? ['--cassettes', CASSETTES_DIR] : []),
+        ...(props.args ?? []),
+      ],
+      // `ports`, not `portNumber`: the latter also adds a TCP startup probe the server does not need
+      ports: [{ number: port, name: PORT_NAME, protocol: kplus.Protocol.TCP }],
+      envVariables: Object.fromEntries(Object.entries(props.env ?? {}).map(([envName, value]) => [envName, kplus.EnvValue.fromValue(value)])),
+      resources,
+      securityContext: RESTRICTED_CONTAINER,
+      readiness: probe(5, 2),
+      liveness: probe(10, 6),
+      lifecycle: preStopSleep > 0 ? { preStop: kplus.Handler.fromCommand(['sleep', String(preStopSleep)]) } : undefined,
+    });
+    // cdk8s-plus probes take a port number only; probing the named port follows the container if the port changes
+    for (const probeField of ['readinessProbe', 'livenessProbe']) {
+      namedPort(ApiObject.of(this.deployment), `/spec/template/spec/containers/0/${probeField}/httpGet/port`, PORT_NAME);
+    }
+    this.code.addUnpackStep(this.deployment, { image, resources });
+    this.code.mount(server);
+    if (this.cassettes) {
+      server.mount(CASSETTES_DIR, kplus.Volume.fromConfigMap(this, 'CassettesVolume', this.cassettes, { name: 'cassettes', defaultMode: 0o444 }), { readOnly: true });
+    }
+    server.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(16) }));
+
+    const pods = kplus.Pods.select(this, 'Pods', { labels: selector });
+    this.services = props.backends.map((backend) => {
+      const service = new kplus.Service(this, `Service-${backend}`, {
+        metadata: metadata(backend),
+        type: kplus.ServiceType.CLUSTER_IP,
+        selector: pods,
+        ports: [{ name: PORT_NAME, port, protocol: kplus.Protocol.TCP }],
+      });
+      // cdk8s-plus takes a numeric targetPort only; the named port follows the container's
+      namedPort(ApiObject.of(service), '/spec/ports/0/targetPort', PORT_NAME);
+      return service;
     });
   }
-  return manifests;
 }
 
 function checkProps(props: MockProviderProps, name: string, port: number, replicas: number): void {
@@ -226,22 +205,4 @@ function checkProps(props: MockProviderProps, name: string, port: number, replic
     if (!CONFIGMAP_KEY.test(file) || !file.endsWith('.json')) problems.push(`cassette file ${JSON.stringify(file)}: a ConfigMap key ending in .json`);
   }
   if (problems.length > 0) throw new Error(`Invalid MockProvider props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-}
-
-/**
- * The mock LLM provider of a fixture: one Deployment running the bundled server (node:20-alpine, non-root,
- * read-only root filesystem) behind one Service per backend.
- */
-export class MockProvider extends Construct {
-  /** Name of the Deployment. */
-  readonly deploymentName: string;
-  /** Service names, one per backend, in the order given. */
-  readonly serviceNames: readonly string[];
-
-  constructor(scope: Construct, id: string, props: MockProviderProps) {
-    super(scope, id);
-    this.deploymentName = props.name ?? DEFAULT_MOCK_PROVIDER_NAME;
-    this.serviceNames = [...props.backends];
-    addApiObjects(this, mockProviderManifests(props));
-  }
 }

@@ -84,13 +84,14 @@ export function applyScript(input: BundleScriptInput): string {
 }
 
 /**
- * delete: removes every object labelled with the fixture id. A fixture that is already gone, or a local
- * cluster that is (a deleted kind cluster refuses connections; a stopped `aigw-scale local` cluster took its
- * certificates with it), is not an error, so `pulumi destroy` can finish. Remote failures still fail.
+ * delete: removes every object labelled with the fixture id. Only an answer that the fixture is not there
+ * ("no fixture") lets `pulumi destroy` drop it from the state; any other failure, an apiserver that cannot be
+ * reached included, fails the destroy, so the state keeps the fixture while its objects may still exist.
  * The namespace is named in the first line: changing it changes this script, which replaces the resource.
  */
 export function deleteScript(input: Pick<BundleScriptInput, 'spec' | 'context'>): string {
   const { spec } = input;
+  const kept = `aigw-scale: fixture ${spec.fixtureId} was not deleted; Pulumi keeps it in the state. Run pulumi destroy again once the cluster answers (if the cluster is gone for good, drop the resource with pulumi state delete).`;
   return [
     `# aigw-scale fixture ${spec.fixtureId} in namespace ${spec.namespace}`,
     ...KUBECONFIG_PRELUDE,
@@ -99,9 +100,8 @@ export function deleteScript(input: Pick<BundleScriptInput, 'spec' | 'context'>)
     'else',
     '  status=$?',
     '  case "$out" in',
-    // Gone already: the fixture; a stopped cluster (refused); a local cluster whose kubeconfig or certificates went with it.
-    `    *'no fixture'*|*ECONNREFUSED*|*ENOENT*|*'does not exist'*) printf '%s\\n' "$out" "nothing left to delete" ;;`,
-    `    *) printf '%s\\n' "$out" >&2; exit "$status" ;;`,
+    `    *'no fixture'*) printf '%s\\n' "$out" "nothing left to delete" ;;`,
+    `    *) printf '%s\\n' "$out" ${shQuote(kept)} >&2; exit "$status" ;;`,
     '  esac',
     'fi',
   ].join('\n');

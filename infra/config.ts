@@ -14,6 +14,7 @@ import { FixtureSpec, FixtureValidationError, resolveFixtureSpec } from '../char
 import { GrpcMessageLimit, HelmValuesError, parseGrpcMessageLimit } from '../charts/helm-values';
 import { resolveKubeconfigPath } from '../src/kube/cluster';
 import { KubeconfigError, loadKubeconfig } from '../src/kube/kubeconfig';
+import { ENVOY_GATEWAY_ADMIN_PORT } from '../src/bench/profiles';
 
 /** The Pulumi project name, and the namespace of every config key (`aigw-scale:routes`). */
 export const PROJECT = 'aigw-scale';
@@ -24,6 +25,19 @@ export const CLUSTER_TYPES = ['kind', 'kubeconfig', 'eks'] as const;
 export type ClusterType = (typeof CLUSTER_TYPES)[number];
 export const FIXTURE_MODES = ['bundle', 'resources'] as const;
 export type FixtureMode = (typeof FIXTURE_MODES)[number];
+
+/**
+ * kind, pinned once (the CI workflow and the error messages read it here): v0.32.0 is the newest release in the
+ * kind repository, and this is its default node image (`pkg/apis/config/defaults/image.go` at that tag).
+ */
+export const KIND_VERSION = 'v0.32.0';
+export const KIND_NODE_IMAGE = 'kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5';
+
+/**
+ * Host ports `aigw-scale local up --controllers` binds (src/local/controllers.ts): the AI Gateway controller's
+ * fixed :8080 (metrics) and :18002 on all addresses, and Envoy Gateway's admin port forwarded to loopback.
+ */
+export const LOCAL_CONTROLLERS_HOST_PORTS: readonly number[] = [8080, 18002, ENVOY_GATEWAY_ADMIN_PORT];
 
 /** Pinned versions and chart references (AI Gateway v1.1 docs pair it with Envoy Gateway v1.8.1). */
 export const DEFAULTS = {
@@ -36,9 +50,9 @@ export const DEFAULTS = {
   chartSource: 'oci',
   helmTimeoutSeconds: 600,
   clusterType: 'kind' as ClusterType,
-  /** kind v0.33.0's image for Kubernetes 1.36 (kind's own default is 1.37, newer than Envoy Gateway supports). */
-  kindNodeImage: 'kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed',
-  kindGatewayPort: 8080,
+  kindNodeImage: KIND_NODE_IMAGE,
+  /** Stacks that may run side by side set their own (see the Pulumi.<stack>.yaml files). */
+  kindGatewayPort: 18080,
   eksInstanceType: 'm6i.xlarge',
   eksNodes: 2,
   fixtureMode: 'bundle' as FixtureMode,
@@ -323,9 +337,12 @@ export function parseInfraConfig(raw: RawConfig, context: ParseContext): InfraCo
     if (name.length > 50) problems.list.push({ key: 'stack name', value: context.stack, allowed: 'at most 39 characters with clusterType kind (the kind cluster is named aigw-scale-<stack>)' });
     kind = {
       name,
-      nodeImage: patternSetting(problems, raw, 'kindNodeImage', IMAGE, DEFAULTS.kindNodeImage, 'an image reference such as kindest/node:v1.36.4@sha256:…'),
+      nodeImage: patternSetting(problems, raw, 'kindNodeImage', IMAGE, DEFAULTS.kindNodeImage, 'an image reference such as kindest/node:<version>@sha256:…'),
       gatewayPort: intSetting(problems, raw, 'kindGatewayPort', DEFAULTS.kindGatewayPort, 0, 65535),
     };
+    if (LOCAL_CONTROLLERS_HOST_PORTS.includes(kind.gatewayPort)) {
+      problems.add('kindGatewayPort', raw.kindGatewayPort ?? null, `a port \`aigw-scale local up --controllers\` does not bind (not ${LOCAL_CONTROLLERS_HOST_PORTS.join(', ')})`);
+    }
   } else if (clusterType === 'kubeconfig') {
     kubeconfig = resolveKubeconfigSettings(problems, raw, projectRoot, env);
   } else {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import * as YAML from 'yaml';
-import { KindSettings, PROJECT_ROOT } from '../config';
+import { KIND_VERSION, KindSettings, PROJECT_ROOT } from '../config';
 import { ClusterImplementation } from './types';
 
 /** The NodePort the Gateway is exposed on inside kind; the host port maps to it. */
@@ -29,7 +29,7 @@ export function kindConfig(settings: KindSettings): string {
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-const REQUIRE_KIND = `command -v kind >/dev/null 2>&1 || { echo "kind is not on PATH: install kind v0.33.0 (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and Docker" >&2; exit 127; }`;
+const REQUIRE_KIND = `command -v kind >/dev/null 2>&1 || { echo "kind is not on PATH: install kind ${KIND_VERSION} (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and Docker" >&2; exit 127; }`;
 
 /** Creates the cluster unless it exists, then prints its kubeconfig (stdout, a secret output). */
 export const KIND_CREATE_SCRIPT = [

@@ -2,18 +2,15 @@ import { Cluster, messageOf } from '../kube/cluster';
 import { GateCheck } from '../results/schema';
 import { HealthGate } from '../scenario/types';
 import { nowMs } from './clock';
-import { DEFAULT_POD_SELECTORS, PodSelector } from './samplers';
+import { CONTROLLER_PODS, listPods } from '../kube/gateway-envoy';
 import { sleepUntil } from './sleep';
-
-/** The controllers whose pods must be Ready between load steps. */
-const CONTROLLER_SELECTORS: readonly PodSelector[] = DEFAULT_POD_SELECTORS.filter((s) => s.component === 'envoy-gateway' || s.component === 'ai-gateway-controller');
 
 /** Pods of the controllers that are not Ready, and how many pods were found at all. */
 export async function controllerPodsNotReady(cluster: Cluster): Promise<{ found: number; notReady: string[] }> {
   let found = 0;
   const notReady: string[] = [];
-  for (const selector of CONTROLLER_SELECTORS) {
-    const response = await cluster.requestRetrying('GET', `/api/v1/namespaces/${selector.namespace}/pods?labelSelector=${encodeURIComponent(selector.labelSelector)}`);
+  for (const selector of CONTROLLER_PODS) {
+    const response = await listPods(cluster, selector);
     if (response.status === 404) continue;
     if (response.status !== 200) throw new Error(`listing ${selector.component} pods failed with HTTP ${response.status}: ${messageOf(response.body)}`);
     for (const pod of response.body.items ?? []) {

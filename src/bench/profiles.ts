@@ -3,9 +3,9 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { Cluster, messageOf } from '../kube/cluster';
+import { ENVOY_GATEWAY_PODS, listPods } from '../kube/gateway-envoy';
 import { Component, ProfileRecord } from '../results/schema';
 import { nowMs } from './clock';
-import { DEFAULT_POD_SELECTORS } from './samplers';
 
 /** Envoy Gateway's admin server port (EnvoyGateway `admin.address.port`), which serves /debug/pprof when enabled. */
 export const ENVOY_GATEWAY_ADMIN_PORT = 19000;
@@ -44,8 +44,8 @@ export function localProfileSource(component: Component, baseUrl: string): Profi
  */
 export async function clusterProfileSources(cluster: Cluster): Promise<{ sources: ProfileSource[]; notProfiled: string[] }> {
   const notProfiled = ['ai-gateway-controller: not profiled (its pprof endpoint listens on 127.0.0.1:6060 inside the pod, out of the apiserver proxy\'s reach)'];
-  const selector = DEFAULT_POD_SELECTORS.find((s) => s.component === 'envoy-gateway')!;
-  const response = await cluster.requestRetrying('GET', `/api/v1/namespaces/${selector.namespace}/pods?labelSelector=${encodeURIComponent(selector.labelSelector)}`);
+  const selector = ENVOY_GATEWAY_PODS;
+  const response = await listPods(cluster, selector);
   const pods: any[] = response.status === 200 ? response.body.items ?? [] : [];
   const ready = pods.find((p) => (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
   if (!ready) {

@@ -33,6 +33,8 @@ export interface RouteReadiness {
   readonly description: string;
   readonly pending: number;
   add(route: PendingRoute, addedMs?: number): void;
+  /** Checks again that a route created earlier is still ready (k successes again; or every ready stage holds it). */
+  recheck(route: PendingRoute): void;
   /** The route was deleted: follow it out of the data plane's config where that is observed. */
   removed(route: PendingRoute): void;
   /** Resolves when no route is pending, or once stopped. */
@@ -98,6 +100,7 @@ async function trafficReadiness(options: RouteReadinessOptions): Promise<RouteRe
       return scheduler.pending;
     },
     add: (route, addedMs) => scheduler.add(route, addedMs),
+    recheck: (route) => scheduler.add(route),
     removed: () => undefined,
     idle: () => scheduler.idle(),
     stop: () => scheduler.stop(),
@@ -105,7 +108,7 @@ async function trafficReadiness(options: RouteReadinessOptions): Promise<RouteRe
     close: async () => {
       scheduler.stop();
       client.close();
-      portForward?.close();
+      await portForward?.close();
     },
   };
 }
@@ -142,6 +145,7 @@ async function controlPlaneReadiness(options: RouteReadinessOptions): Promise<Ro
       return readiness.pending;
     },
     add: (route, addedMs) => readiness.add(tracked(route), addedMs),
+    recheck: (route) => readiness.add(tracked(route), undefined, true),
     removed: (route) => readiness.remove(tracked(route)),
     idle: () => readiness.idle(),
     stop: () => readiness.halt(),

@@ -1,57 +1,26 @@
 import * as os from 'node:os';
-import { FixtureSpec } from '../../charts/fixture-spec';
-import { FixtureExtras, fixtureParts } from '../../charts/scale-fixture';
+import { fixtureParts } from '../../charts/scale-fixture';
 import { fixtureLabels, FIXTURE_LABEL, PART_OF_LABEL, PART_OF_VALUE } from '../../constructs/conventions';
 import { Applier, ApplyObject, applySet, applySetMember } from '../kube/applier';
 import { applySetParentName } from '../kube/applyset';
-import { Cluster, messageOf } from '../kube/cluster';
+import { messageOf } from '../kube/cluster';
 import { forEachConcurrently } from '../kube/concurrency';
 import { deleteFixtures } from '../kube/delete';
 import { METADATA_ONLY } from '../kube/inventory';
 import { RateLimiter } from '../kube/rate-limiter';
 import { ResourceMap } from '../kube/resources';
+import { ExtensionCallFollower } from '../controlplane/extension-calls';
 import { BenchResults, ConfigSizeSample, Failure, GateCheck, MilestoneRecord, Phase, PhaseRecord, ProfileRecord, RESULTS_SCHEMA_VERSION } from '../results/schema';
-import { Scenario } from '../scenario/types';
 import { nowMs } from './clock';
 import { checkHealthGate } from './health-gate';
 import { churnVictims, provisionStages } from './load-shape';
 import { MilestoneWatcher, ObservedMilestone } from './milestone-watcher';
-import { runSettings, unmeasuredAfterRun } from './run-record';
+import { RunOptions, runSettings, unmeasuredAfterRun } from './run-record';
 import { preflight } from './preflight';
-import { ControlPlaneEndpoints, ReadinessOutcome, RouteReadiness, pendingRoute, routeObjectName, startRouteReadiness } from './route-readiness';
-import { ProfileSource, clusterProfileSources, takeProfiles } from './profiles';
-import { ProcessSampler, SampleRecorder, Sampler, runnerPlatform } from './samplers';
+import { ReadinessOutcome, RouteReadiness, pendingRoute, routeObjectName, startRouteReadiness } from './route-readiness';
+import { clusterProfileSources, takeProfiles } from './profiles';
+import { ProcessSampler, SampleRecorder, runnerPlatform } from './samplers';
 import { sleepUntil } from './sleep';
-
-export interface RunOptions {
-  readonly cluster: Cluster;
-  /** The resolved, validated scenario. */
-  readonly scenario: Scenario;
-  /** The fixture of this run (its own id; each repeat has its own), created and, unless `keep`, deleted by the run. */
-  readonly spec: FixtureSpec;
-  readonly extras?: FixtureExtras;
-  readonly samplers: readonly Sampler[];
-  readonly toolVersion: string;
-  /** Directory of this run's results.json: profiles are written to `profiles/` in it. */
-  readonly outDir: string;
-  /** Which repeat this is, when the scenario repeats (1-based). */
-  readonly repeat?: { readonly index: number; readonly of: number };
-  /** Keep the fixture after the run. @default false */
-  readonly keep?: boolean;
-  /** Start even when the config-size plan predicts a limit is crossed. @default false */
-  readonly force?: boolean;
-  /** Controllers running as local processes (`local up --controllers`), by name, with their versions. */
-  readonly localControllers?: Readonly<Record<string, string>>;
-  /** Where control-plane readiness is observed (scenario gateway mode `control-plane`, local controllers). */
-  readonly controlPlane?: ControlPlaneEndpoints;
-  /** pprof endpoints of controllers running as local processes; absent: the controllers' pods in the cluster. */
-  readonly profileSources?: readonly ProfileSource[];
-  /** Ctrl-C: ends the run early; what was measured is returned and the fixture is still cleaned up. */
-  readonly signal?: AbortSignal;
-  /** Progress: a phase started, or counts moved within it. */
-  readonly onPhase?: (phase: Phase, detail: string) => void;
-  readonly onProgress?: (phase: Phase, done: number, total: number) => void;
-}
 
 /** Routes applied with the fixture's infrastructure and not timed: the first route on a Gateway triggers the Envoy rollout. */
 const WARM_UP_ROUTES = 1;
@@ -109,6 +78,8 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
   const samplers = scenario.gateway.mode === 'control-plane' ? [...options.samplers, extprocSampler] : options.samplers;
   const recorder = new SampleRecorder(samplers, scenario.sampling.intervalMs, () => ({ phase, liveObjects: liveRoutes.size, ...position }));
   recorder.start();
+  const extensionCalls = options.extensionCallLog ? new ExtensionCallFollower({ file: options.extensionCallLog, liveObjects: () => liveRoutes.size }) : undefined;
+  extensionCalls?.start();
 
   // The warm-up route is waited for, not timed: its outcome goes to the waiter instead of the records.
   const warmUpWaiters = new Map<string, (outcome: ReadinessOutcome) => void>();
@@ -363,12 +334,14 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
       }
     }
     await recorder.stop();
+    extensionCalls?.stop();
     phases.push({ phase, startMs: phaseStart, endMs: nowMs() });
   }
 
   for (const error of new Set(recorder.errors)) failures.push({ phase: 'validate', message: `sampling: ${error}` });
   const mode = scenario.gateway.mode;
-  notMeasured.push(...unmeasuredAfterRun(mode, new Set(recorder.samples.map((s) => s.component))));
+  notMeasured.push(...unmeasuredAfterRun(mode, new Set(recorder.samples.map((s) => s.component)), extensionCalls !== undefined));
+  if (extensionCalls?.error) failures.push({ phase: 'cleanup', object: 'extension-recorder', message: extensionCalls.error });
 
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -387,6 +360,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
     gateChecks,
     profiles,
     ...(configSizes.length > 0 && { configSizes }),
+    ...(extensionCalls && { extensionCalls: extensionCalls.collect() }),
     notMeasured,
   };
 }

@@ -1,22 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Cluster } from '../kube/cluster';
+import { PodSelector, listPods } from '../kube/gateway-envoy';
 import { Component, Phase, Sample } from '../results/schema';
 import { nowMs } from './clock';
-
-/** Where a component's pods are found in a cluster. */
-export interface PodSelector {
-  readonly component: Component;
-  readonly namespace?: string;
-  readonly labelSelector: string;
-}
-
-/** The pods of each component in a default Envoy Gateway + AI Gateway install (Helm charts' labels). */
-export const DEFAULT_POD_SELECTORS: readonly PodSelector[] = [
-  { component: 'envoy-gateway', namespace: 'envoy-gateway-system', labelSelector: 'control-plane=envoy-gateway' },
-  { component: 'ai-gateway-controller', namespace: 'envoy-ai-gateway-system', labelSelector: 'app.kubernetes.io/name=ai-gateway-controller' },
-  { component: 'envoy-proxy', labelSelector: 'app.kubernetes.io/managed-by=envoy-gateway,app.kubernetes.io/component=proxy' },
-];
 
 /** One reading: CPU (millicores) and memory per component; what was not measurable is left out. */
 export interface Reading {
@@ -49,7 +36,7 @@ export function parseMemoryBytes(quantity: string): number {
 /** The metrics API (metrics-server): container usage summed per pod, pods summed per component. */
 export class MetricsApiSampler implements Sampler {
   readonly name = 'metrics.k8s.io';
-  constructor(private readonly cluster: Cluster, private readonly selectors: readonly PodSelector[] = DEFAULT_POD_SELECTORS) {}
+  constructor(private readonly cluster: Cluster, private readonly selectors: readonly PodSelector[]) {}
 
   static async available(cluster: Cluster): Promise<boolean> {
     return (await cluster.request('GET', '/apis/metrics.k8s.io/v1beta1')).status === 200;
@@ -80,13 +67,12 @@ export class MetricsApiSampler implements Sampler {
 export class KubeletSummarySampler implements Sampler {
   readonly name = 'kubelet summary';
   private readonly previous = new Map<string, { cpuNanos: number; atMs: number }>();
-  constructor(private readonly cluster: Cluster, private readonly selectors: readonly PodSelector[] = DEFAULT_POD_SELECTORS) {}
+  constructor(private readonly cluster: Cluster, private readonly selectors: readonly PodSelector[]) {}
 
   async read(): Promise<Reading[]> {
     const podsByComponent = new Map<Component, { node: string; namespace: string; name: string }[]>();
     for (const selector of this.selectors) {
-      const scope = selector.namespace ? `/namespaces/${selector.namespace}` : '';
-      const response = await this.cluster.request('GET', `/api/v1${scope}/pods?labelSelector=${encodeURIComponent(selector.labelSelector)}`);
+      const response = await listPods(this.cluster, selector);
       const pods = (response.status === 200 ? response.body.items ?? [] : []).filter((p: any) => p.spec?.nodeName);
       podsByComponent.set(selector.component, pods.map((p: any) => ({ node: p.spec.nodeName, namespace: p.metadata.namespace, name: p.metadata.name })));
     }

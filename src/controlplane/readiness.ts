@@ -80,8 +80,8 @@ export class ControlPlaneReadiness<R extends TrackedRoute = TrackedRoute> {
     return this.extproc?.pid;
   }
 
-  add(route: R, addedMs = nowMs()): void {
-    this.tracker.add(route, addedMs);
+  add(route: R, addedMs = nowMs(), existing = false): void {
+    this.tracker.add(route, addedMs, existing);
   }
 
   remove(route: TrackedRoute): void {

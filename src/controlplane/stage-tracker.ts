@@ -76,12 +76,20 @@ export class StageTracker<R extends TrackedRoute = TrackedRoute> {
     return this.entries.size;
   }
 
-  /** Starts following a route that was just created. */
-  add(route: R, addedMs = nowMs()): void {
+  /**
+   * Starts following a route that was just created, or with `existing`, one created earlier whose readiness is
+   * checked again: then a stage that holds its key now counts as reached now (not as an earlier life's).
+   */
+  add(route: R, addedMs = nowMs(), existing = false): void {
     this.removals.delete(route.object);
-    const stale = new Set(CONTROL_PLANE_STAGES.filter((stage) => this.contents.get(stage)?.has(keyOf(stage, route))));
-    this.entries.set(route.object, { route, addedMs, reached: new Map(), stale });
+    const holding = CONTROL_PLANE_STAGES.filter((stage) => this.contents.get(stage)?.has(keyOf(stage, route)));
+    const entry = { route, addedMs, reached: new Map(existing ? holding.map((stage) => [stage, addedMs]) : []), stale: new Set(existing ? [] : holding) };
+    this.entries.set(route.object, entry);
     this.timer ??= setInterval(() => this.expire(), Math.min(1000, this.timeoutMs)).unref();
+    if (existing && READY_STAGES.every((s) => entry.reached.has(s))) {
+      this.settle(route.object);
+      queueMicrotask(() => this.onOutcome({ route, kind: 'ready', atMs: addedMs }));
+    }
   }
 
   /** Follows a deleted route until every stage that held it has let it go. */

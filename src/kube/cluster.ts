@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { IN_CLUSTER_CONTEXT, InClusterOptions, KubeconfigError, ResolvedKubeconfig, inClusterAvailable, loadInClusterConfig, loadKubeconfig } from './kubeconfig';
 
-/** How to reach a cluster: `--kubeconfig` (default KUBECONFIG, then ~/.kube/config) and `--context`. */
+/** How to reach a cluster: `--kubeconfig` (default KUBECONFIG, merged as kubectl merges it, then ~/.kube/config) and `--context`. */
 export interface ClusterOptions {
   readonly kubeconfig?: string;
   readonly context?: string;
@@ -26,9 +26,11 @@ export class ClusterError extends Error {
   }
 }
 
-/** The kubeconfig named by the flag, then KUBECONFIG (first entry), if any. */
-function explicitKubeconfig(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  return flag ?? env.KUBECONFIG?.split(path.delimiter).find(Boolean);
+/** The kubeconfig files named by the flag, else every entry of KUBECONFIG (kubectl merges them), if any. */
+function explicitKubeconfigs(flag: string | undefined, env: NodeJS.ProcessEnv): string[] | undefined {
+  if (flag) return [flag];
+  const listed = env.KUBECONFIG?.split(path.delimiter).filter(Boolean) ?? [];
+  return listed.length > 0 ? listed : undefined;
 }
 
 /** ~/.kube/config (HOME from `env`, as kubectl does). */
@@ -36,24 +38,33 @@ function defaultKubeconfig(env: NodeJS.ProcessEnv): string {
   return path.join(env.HOME || os.homedir(), '.kube', 'config');
 }
 
-/** Finds the kubeconfig file: the flag, then KUBECONFIG (first entry), then ~/.kube/config. */
-export function resolveKubeconfigPath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const candidate = explicitKubeconfig(flag, env) ?? defaultKubeconfig(env);
-  if (!fs.existsSync(candidate)) {
-    throw new ClusterError(`kubeconfig ${candidate} does not exist; pass --kubeconfig, set KUBECONFIG, or start a local cluster with \`npx aigw-scale local up\``);
+/**
+ * The kubeconfig files to read: the flag, else the KUBECONFIG entries that exist (kubectl skips missing ones),
+ * else ~/.kube/config.
+ */
+export function resolveKubeconfigPaths(flag?: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const candidates = explicitKubeconfigs(flag, env) ?? [defaultKubeconfig(env)];
+  const existing = candidates.filter((file) => fs.existsSync(file));
+  if (existing.length === 0 || (flag && existing.length < candidates.length)) {
+    throw new ClusterError(`kubeconfig ${candidates.join(path.delimiter)} does not exist; pass --kubeconfig, set KUBECONFIG, or start a local cluster with \`npx aigw-scale local up\``);
   }
-  return candidate;
+  return existing;
+}
+
+/** The first of those files, for consumers that take a single file (the Pulumi program's kubeconfig setting). */
+export function resolveKubeconfigPath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return resolveKubeconfigPaths(flag, env)[0];
 }
 
 /**
- * Where the connection's configuration comes from: a kubeconfig file (flag, KUBECONFIG, ~/.kube/config), or,
+ * Where the connection's configuration comes from: kubeconfig files (flag, KUBECONFIG, ~/.kube/config), or,
  * when none is given or present and the process runs in a pod, the pod's service account ("in-cluster").
  */
-export function resolveClusterSource(options: ClusterOptions = {}, inCluster: InClusterOptions = {}): { kubeconfig: string } | { inCluster: true } {
+export function resolveClusterSource(options: ClusterOptions = {}, inCluster: InClusterOptions = {}): { kubeconfig: string[] } | { inCluster: true } {
   const env = inCluster.env ?? process.env;
-  const explicit = explicitKubeconfig(options.kubeconfig, env);
+  const explicit = explicitKubeconfigs(options.kubeconfig, env);
   if (explicit === undefined && !fs.existsSync(defaultKubeconfig(env)) && inClusterAvailable(inCluster)) return { inCluster: true };
-  return { kubeconfig: resolveKubeconfigPath(options.kubeconfig, env) };
+  return { kubeconfig: resolveKubeconfigPaths(options.kubeconfig, env) };
 }
 
 /**
@@ -63,16 +74,20 @@ export function resolveClusterSource(options: ClusterOptions = {}, inCluster: In
 export class Cluster {
   readonly server: string;
   readonly contextName: string;
-  /** The kubeconfig file, or the service account directory for in-cluster configuration. */
-  readonly kubeconfigPath: string;
-  private readonly agent: https.Agent;
+  /** The kubeconfig files, as KUBECONFIG lists them (none in a pod: its service account). */
+  readonly kubeconfigFiles: readonly string[];
+  private readonly agent: http.Agent;
+  /** https, or http for a plain `http://` server (as kubectl allows). */
+  private readonly transport: typeof https | typeof http;
 
   private constructor(private readonly config: ResolvedKubeconfig) {
-    this.kubeconfigPath = config.file;
+    this.kubeconfigFiles = config.files;
     this.contextName = config.contextName;
     this.server = config.server;
     const { ca, cert, key, rejectUnauthorized, servername } = config.tls;
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: 64, ca, cert, key, rejectUnauthorized, servername });
+    const plain = new URL(config.server).protocol === 'http:';
+    this.transport = plain ? http : https;
+    this.agent = plain ? new http.Agent({ keepAlive: true, maxSockets: 64 }) : new https.Agent({ keepAlive: true, maxSockets: 64, ca, cert, key, rejectUnauthorized, servername });
   }
 
   /**
@@ -117,7 +132,7 @@ export class Cluster {
       headers['content-length'] = Buffer.byteLength(payload);
     }
     return new Promise((resolve, reject) => {
-      const req = https.request(
+      const req = this.transport.request(
         // TLS settings live on the agent only: passing them per request would build a new secure context each time.
         { agent: this.agent, method, hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, headers },
         (res) => {
@@ -146,17 +161,20 @@ export class Cluster {
 
   /**
    * A request retried on 429 (e.g. "storage is (re)initializing" right after a CRD is added), 5xx and
-   * connection errors, with exponential backoff; for reads and idempotent writes.
+   * connection errors, with exponential backoff, or as long as the server's Retry-After asks (API priority and
+   * fairness sends 429 with one); for reads and idempotent writes.
    */
   async requestRetrying<T = any>(method: string, urlPath: string, body?: unknown, contentType?: string, accept?: string, attempts = 8): Promise<ApiResponse<T>> {
     for (let attempt = 1; ; attempt++) {
+      let retryAfter: string | undefined;
       try {
         const response = await this.request<T>(method, urlPath, body, contentType, accept);
         if (!(response.status === 429 || response.status >= 500) || attempt >= attempts) return response;
+        retryAfter = response.headers['retry-after'];
       } catch (error) {
         if (!(error instanceof ClusterError) || attempt >= attempts) throw error;
       }
-      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, retryAfter)));
     }
   }
 
@@ -170,7 +188,7 @@ export class Cluster {
     const authorization = await this.config.authorization();
     if (authorization) headers.authorization = authorization;
     return new Promise((resolve, reject) => {
-      const req = https.request({ agent: this.agent, method: 'GET', hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, headers, signal }, resolve);
+      const req = this.transport.request({ agent: this.agent, method: 'GET', hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, headers, signal }, resolve);
       req.on('error', (error) => reject(Object.assign(new ClusterError(`cannot reach ${this.server}: ${error.message}`), { cause: error })));
       req.end();
     });
@@ -188,10 +206,19 @@ export class Cluster {
   }
 }
 
-/** Wait before retry `attempt` (1-based): exponential with jitter, capped at 5 s, or what Retry-After asks. */
-export function backoffMs(attempt: number, retryAfterSeconds?: string): number {
-  const asked = Number(retryAfterSeconds);
-  if (retryAfterSeconds !== undefined && Number.isFinite(asked)) return asked * 1000;
+/** The longest Retry-After honoured: a server asking for more is waited for this long, then asked again. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * Wait before retry `attempt` (1-based): what Retry-After asks (seconds or an HTTP date, RFC 9110), else
+ * exponential with jitter, capped at 5 s.
+ */
+export function backoffMs(attempt: number, retryAfter?: string, nowMs = Date.now()): number {
+  const value = retryAfter?.trim();
+  if (value) {
+    const asked = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - nowMs;
+    if (Number.isFinite(asked)) return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, asked));
+  }
   return Math.min(5000, 50 * 2 ** attempt) * (0.5 + Math.random());
 }
 

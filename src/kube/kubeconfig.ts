@@ -18,10 +18,9 @@ export class KubeconfigError extends Error {
   }
 }
 
-interface NamedEntry<T> {
+interface NamedEntry {
   name: string;
   [key: string]: unknown;
-  value?: T;
 }
 
 interface ClusterEntry {
@@ -69,7 +68,8 @@ export class ResolvedKubeconfig {
    *   (0: on every request). Projected service account tokens rotate, so they are re-read periodically.
    */
   constructor(
-    readonly file: string,
+    /** The kubeconfig files it came from, in KUBECONFIG order (none in a pod). */
+    readonly files: readonly string[],
     readonly contextName: string,
     readonly server: string,
     readonly tls: TlsSettings,
@@ -145,45 +145,82 @@ export function loadInClusterConfig(options: InClusterOptions = {}): ResolvedKub
     throw new KubeconfigError(`cannot read the cluster CA ${caFile}: ${(error as Error).message}`);
   }
   const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return new ResolvedKubeconfig(dir, IN_CLUSTER_CONTEXT, server, { ca, rejectUnauthorized: true }, { tokenFile }, dir, options.tokenRefreshMs ?? IN_CLUSTER_TOKEN_REFRESH_MS);
+  return new ResolvedKubeconfig([], IN_CLUSTER_CONTEXT, server, { ca, rejectUnauthorized: true }, { tokenFile }, dir, options.tokenRefreshMs ?? IN_CLUSTER_TOKEN_REFRESH_MS);
 }
 
 const readData = (data: string | undefined, file: string | undefined, baseDir: string): Buffer | undefined =>
   data ? Buffer.from(data, 'base64') : file ? fs.readFileSync(path.resolve(baseDir, file)) : undefined;
 
-function pick<T>(entries: NamedEntry<T>[] | undefined, name: string, key: string, what: string, file: string): T {
-  const entry = (entries ?? []).find((e) => e.name === name);
-  if (!entry || !entry[key]) throw new KubeconfigError(`${file}: ${what} "${name}" is not defined`);
-  return entry[key] as T;
+/** A named entry and the directory of the file that defined it (its relative paths are relative to that file). */
+type Defined<T> = { readonly value: T; readonly dir: string };
+
+/** Several kubeconfig files merged as kubectl merges KUBECONFIG: the first file to set a name or current-context wins. */
+interface MergedKubeconfig {
+  readonly currentContext?: string;
+  readonly contexts: Map<string, Defined<{ cluster: string; user?: string }>>;
+  readonly clusters: Map<string, Defined<ClusterEntry>>;
+  readonly users: Map<string, Defined<UserEntry>>;
 }
 
-/** Reads one context (default: current-context) of a kubeconfig file. */
-export function loadKubeconfig(file: string, context?: string): ResolvedKubeconfig {
-  let config: any;
+function parseFile(file: string): any {
+  let text: string;
   try {
-    config = YAML.parse(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(error as Error).message}`);
   }
-  const contextName = context ?? config?.['current-context'];
-  const contexts: NamedEntry<unknown>[] = config?.contexts ?? [];
-  if (!contextName) throw new KubeconfigError(`${file} has no current-context; pass --context (contexts: ${contexts.map((c) => c.name).join(', ') || 'none'})`);
-  if (!contexts.some((c) => c.name === contextName)) {
-    throw new KubeconfigError(`context "${contextName}" is not in ${file} (contexts: ${contexts.map((c) => c.name).join(', ') || 'none'})`);
+  try {
+    return YAML.parse(text);
+  } catch (error) {
+    // YAML's own message quotes the lines around the error, which may hold a token or key: position only.
+    const { code, linePos } = error as { code?: string; linePos?: { line: number; col: number }[] };
+    throw new KubeconfigError(`cannot read kubeconfig ${file}: not valid YAML (${code ?? 'parse error'}${linePos ? ` at line ${linePos[0].line}, column ${linePos[0].col}` : ''})`);
   }
-  const ctx = pick<{ cluster: string; user: string }>(contexts as NamedEntry<{ cluster: string; user: string }>[], contextName, 'context', 'context', file);
-  const cluster = pick<ClusterEntry>(config.clusters, ctx.cluster, 'cluster', 'cluster', file);
-  const user = ctx.user ? pick<UserEntry>(config.users, ctx.user, 'user', 'user', file) : {};
-  if (user['auth-provider']) throw new KubeconfigError(`${file}: user "${ctx.user}" uses a legacy auth-provider; switch it to an exec credential plugin`);
-  const baseDir = path.dirname(path.resolve(file));
+}
+
+function mergeFiles(files: readonly string[]): MergedKubeconfig {
+  let currentContext: string | undefined;
+  const merged = { contexts: new Map(), clusters: new Map(), users: new Map() } as Omit<MergedKubeconfig, 'currentContext'>;
+  for (const file of files) {
+    const config = parseFile(file) ?? {};
+    const dir = path.dirname(path.resolve(file));
+    currentContext ||= config['current-context'] || undefined;
+    for (const [list, key] of [['contexts', 'context'], ['clusters', 'cluster'], ['users', 'user']] as const) {
+      for (const entry of (config[list] ?? []) as NamedEntry[]) {
+        const target = merged[list] as Map<string, Defined<unknown>>;
+        if (entry?.name !== undefined && !target.has(entry.name)) target.set(entry.name, { value: entry[key] ?? {}, dir });
+      }
+    }
+  }
+  return { currentContext, ...merged };
+}
+
+/**
+ * Reads one context (default: current-context) of a kubeconfig, or of several files merged as kubectl merges
+ * the files in KUBECONFIG.
+ */
+export function loadKubeconfig(fileOrFiles: string | readonly string[], context?: string): ResolvedKubeconfig {
+  const files = (typeof fileOrFiles === 'string' ? [fileOrFiles] : fileOrFiles).map((f) => path.resolve(f));
+  const where = files.join(path.delimiter);
+  const config = mergeFiles(files);
+  const contextName = context ?? config.currentContext;
+  const contextNames = [...config.contexts.keys()].join(', ') || 'none';
+  if (!contextName) throw new KubeconfigError(`${where} has no current-context; pass --context (contexts: ${contextNames})`);
+  const ctx = config.contexts.get(contextName)?.value;
+  if (!ctx) throw new KubeconfigError(`context "${contextName}" is not in ${where} (contexts: ${contextNames})`);
+  const cluster = config.clusters.get(ctx.cluster);
+  if (!cluster?.value?.server) throw new KubeconfigError(`${where}: cluster "${ctx.cluster}" is not defined`);
+  const user = ctx.user ? config.users.get(ctx.user) : { value: {} as UserEntry, dir: cluster.dir };
+  if (!user) throw new KubeconfigError(`${where}: user "${ctx.user}" is not defined`);
+  if (user.value['auth-provider']) throw new KubeconfigError(`${where}: user "${ctx.user}" uses a legacy auth-provider; switch it to an exec credential plugin`);
   const tls: TlsSettings = {
-    ca: readData(cluster['certificate-authority-data'], cluster['certificate-authority'], baseDir),
-    cert: readData(user['client-certificate-data'], user['client-certificate'], baseDir),
-    key: readData(user['client-key-data'], user['client-key'], baseDir),
-    rejectUnauthorized: !cluster['insecure-skip-tls-verify'],
-    servername: cluster['tls-server-name'],
+    ca: readData(cluster.value['certificate-authority-data'], cluster.value['certificate-authority'], cluster.dir),
+    cert: readData(user.value['client-certificate-data'], user.value['client-certificate'], user.dir),
+    key: readData(user.value['client-key-data'], user.value['client-key'], user.dir),
+    rejectUnauthorized: !cluster.value['insecure-skip-tls-verify'],
+    servername: cluster.value['tls-server-name'],
   };
-  return new ResolvedKubeconfig(path.resolve(file), contextName, cluster.server, tls, user, baseDir);
+  return new ResolvedKubeconfig(files, contextName, cluster.value.server, tls, user.value, user.dir);
 }
 
 /** Runs a client-go exec credential plugin and reads its ExecCredential (token only). */

@@ -12,8 +12,8 @@ export const CONTROLLER_COMPONENTS = ['ai-gateway-controller', 'ai-gateway-extpr
 export type ControllerComponent = (typeof CONTROLLER_COMPONENTS)[number];
 export type AnyComponent = Component | ControllerComponent;
 
-/** Paths the build script reports: each binary, plus `kwok-stages` (kwok's Stage configs) with kwok. */
-export type BinaryPaths = Record<Component, string> & Partial<Record<ControllerComponent, string>> & { 'kwok-stages'?: string };
+/** Paths the build script reports: each binary, plus `kwok-stages` (kwok's Stage configs) and `kwok-crds` (its PortForward CRD) with kwok. */
+export type BinaryPaths = Record<Component, string> & Partial<Record<ControllerComponent, string>> & { 'kwok-stages'?: string; 'kwok-crds'?: string };
 
 /** Paths of the cached binaries, as the build script reports them. */
 export function binaryPaths(components: readonly AnyComponent[] = COMPONENTS): BinaryPaths {
@@ -25,7 +25,7 @@ export function binaryPaths(components: readonly AnyComponent[] = COMPONENTS): B
 /** The binaries, or an error naming the command that builds the missing ones. */
 export function requireBinaries(components: readonly AnyComponent[]): BinaryPaths {
   const paths = binaryPaths(components);
-  const wanted: (keyof BinaryPaths)[] = [...components, ...(components.includes('kwok') ? (['kwok-stages'] as const) : [])];
+  const wanted: (keyof BinaryPaths)[] = [...components, ...(components.includes('kwok') ? (['kwok-stages', 'kwok-crds'] as const) : [])];
   const missing = wanted.filter((c) => !fs.existsSync(paths[c]!));
   if (missing.length > 0) {
     const controllers = missing.filter((c): c is ControllerComponent => (CONTROLLER_COMPONENTS as readonly string[]).includes(c));

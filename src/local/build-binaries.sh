@@ -25,7 +25,7 @@
 #                   the Kubernetes provider (for `npm run test:e2e`; not needed
 #                   when a Pulumi CLI is installed the usual way)
 #   --print-paths   print "name=path" lines for the selected binaries (plus
-#                   "kwok-stages=DIR" with kwok) and exit; no build, no Go
+#                   "kwok-stages=DIR", "kwok-crds=DIR" with kwok) and exit; no build, no Go
 #                   needed, the files may not exist yet
 #
 # Environment:
@@ -138,7 +138,7 @@ fi
 
 if [[ $print_paths -eq 1 ]]; then
   for c in "${selected[@]}"; do echo "$c=$(bin_path "$c")"; done
-  [[ " ${selected[*]} " == *" kwok "* ]] && echo "kwok-stages=$(dirname "$(bin_path kwok)")/stages"
+  [[ " ${selected[*]} " == *" kwok "* ]] && echo "kwok-stages=$(dirname "$(bin_path kwok)")/stages" && echo "kwok-crds=$(dirname "$(bin_path kwok)")/crds"
   exit 0
 fi
 
@@ -303,6 +303,6 @@ for c in "${selected[@]}"; do
   mv -f "$tmp" "$dest"
   echo "[$i/$n] $c $v done in $(($(date +%s) - start)) s"
 done
-[[ " ${selected[*]} " == *" kwok "* ]] && install_kwok_stages
+[[ " ${selected[*]} " == *" kwok "* ]] && install_kwok_stages && install_kwok_crds
 [[ " ${selected[*]} " == *" pulumi "* ]] && install_pulumi_dynamic_provider
 echo "build-binaries: all done in $(($(date +%s) - total_start)) s"

@@ -5,9 +5,12 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
+import { Cluster } from '../kube/cluster';
+import { installCrds } from '../kube/crds';
+import { readCrdDir } from '../upstream/crds';
 import { PROJECT_ROOT } from '../upstream/dirs';
 import { AnyComponent, Component, requireBinaries } from './binaries';
-import { BRIDGE, ControllersInfo, StartOptions, requireControllerBinaries, startControllers } from './controllers';
+import { ControllersInfo, HelperProcess, StartOptions, requireControllerBinaries, startControllers } from './controllers';
 import { LocalPki, createPki } from './pki';
 import { freePort } from './ports';
 
@@ -21,7 +24,7 @@ export const CONTEXT_NAME = 'aigw-scale-local';
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 
 export interface ProcessRecord {
-  readonly name: AnyComponent | typeof BRIDGE;
+  readonly name: AnyComponent | HelperProcess;
   readonly pid: number;
   readonly binary: string;
   readonly log: string;
@@ -111,7 +114,7 @@ export async function upLocalCluster(options: UpOptions = {}): Promise<LocalClus
   const kubeconfig = path.join(dir, 'kubeconfig');
   const state: LocalClusterState = { version: 1, dataDir, kubeconfig, server, controlPlaneOnly, nodes, startedAt: new Date().toISOString(), processes: [] };
   const save = () => fs.writeFileSync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
-  const spawnRecorded = (name: AnyComponent | typeof BRIDGE, binary: string, args: string[], startOptions: StartOptions = {}): ProcessRecord => {
+  const spawnRecorded = (name: AnyComponent | HelperProcess, binary: string, args: string[], startOptions: StartOptions = {}): ProcessRecord => {
     const logFile = path.join(dir, 'logs', `${name}.log`);
     const fd = fs.openSync(logFile, 'w');
     const child = spawn(startOptions.command ?? binary, args, { detached: true, stdio: ['ignore', fd, fd], env: startOptions.env ?? process.env });
@@ -165,12 +168,20 @@ export async function upLocalCluster(options: UpOptions = {}): Promise<LocalClus
         '--bind-address=127.0.0.1',
         `--secure-port=${schedulerPort}`,
       ]);
+      // kwok is the fake nodes' kubelet: the apiserver reaches it at the nodes' InternalIP and port, over TLS
+      // (any certificate: no kubelet CA is configured), for `kubectl port-forward`, which kwok serves to the
+      // local address a PortForward object names.
+      await installKwokCrds(kubeconfig, binaries['kwok-crds']!);
       start('kwok', [
         `--kubeconfig=${kubeconfig}`,
         '--manage-all-nodes=false',
         `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
         `--server-address=127.0.0.1:${kwokPort}`,
-        '--node-ip=10.0.1.1',
+        `--node-port=${kwokPort}`,
+        '--node-ip=127.0.0.1',
+        `--tls-cert-file=${path.join(pki.apiserverCertDir, 'apiserver.crt')}`,
+        `--tls-private-key-file=${path.join(pki.apiserverCertDir, 'apiserver.key')}`,
+        '--enable-crds=PortForward',
         '--cidr=10.244.0.0/16', // pod IPs outside the service range
         ...fs.readdirSync(binaries['kwok-stages']!).map((file) => `--config=${path.join(binaries['kwok-stages']!, file)}`),
       ]);
@@ -222,6 +233,7 @@ function apiserverArgs(pki: LocalPki, etcdPort: number, port: number): string[] 
     `--service-account-key-file=${pki.serviceAccountPub}`,
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,
     '--endpoint-reconciler-type=none',
+    '--kubelet-preferred-address-types=InternalIP', // kwok nodes' Hostname resolves nowhere
   ];
 }
 
@@ -272,6 +284,17 @@ function tail(file: string, lines = 15): string {
     return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '(no log)';
+  }
+}
+
+/** kwok's PortForward CRD, which must be served before kwok starts watching it. */
+async function installKwokCrds(kubeconfig: string, dir: string): Promise<void> {
+  const cluster = await Cluster.connect({ kubeconfig });
+  try {
+    const result = await installCrds(cluster, readCrdDir(dir));
+    if (result.failed.length > 0) throw new Error(`installing kwok's CRDs failed: ${JSON.stringify(result.failed)}`);
+  } finally {
+    cluster.close();
   }
 }
 

@@ -59,12 +59,18 @@ export const ENVOY_GATEWAY_XDS_PORT = 18000;
 
 /** The host side of Envoy Gateway's network bridge, a process recorded like the others. */
 export const BRIDGE = 'envoy-gateway-bridge';
+/** The recording proxy in front of the extension server (extension-recorder.ts), a process recorded like the others. */
+export const EXTENSION_RECORDER = 'extension-recorder';
+/** Processes `local up --controllers` starts besides the binaries. */
+export type HelperProcess = typeof BRIDGE | typeof EXTENSION_RECORDER;
 
 /** Ports and files of the controllers, saved in the state file. */
 export interface ControllersInfo {
   readonly grpcMaxMessageSize: GrpcMessageLimit;
   /** host:port of the AI Gateway extension server that Envoy Gateway calls. */
   readonly extensionServer: string;
+  /** The recording proxy's log: one JSON line per extension call (ExtensionCall). */
+  readonly extensionCalls?: string;
   readonly webhookPort: number;
   readonly envoyGatewayAdminPort: number;
   /** host:port on this host's loopback that leads to Envoy Gateway's xDS server (mTLS, as Envoy connects). */
@@ -91,7 +97,7 @@ export interface ControllerContext {
   /** The apiserver URL (https://127.0.0.1:PORT). */
   readonly server: string;
   readonly log: (line: string) => void;
-  readonly start: (name: ControllerComponent | typeof BRIDGE, binary: string, args: string[], options?: StartOptions) => Promise<void>;
+  readonly start: (name: ControllerComponent | HelperProcess, binary: string, args: string[], options?: StartOptions) => Promise<void>;
   readonly waitFor: (what: string, check: () => Promise<boolean>, timeoutMs: number) => Promise<void>;
 }
 
@@ -162,6 +168,19 @@ export async function startControllers(ctx: ControllerContext, options: Controll
   await ctx.waitFor(`the AI Gateway extension server on ${extensionServer}`, () => tcpOpen('127.0.0.1', extensionPort), 60_000);
   ctx.log(`AI Gateway controller: extension server ${extensionServer}, webhook https://127.0.0.1:${webhookPort}/mutate, maxRecvMsgSize ${grpc.bytes}`);
 
+  // Envoy Gateway reaches the extension server through the recording proxy (it still dials the server's address:
+  // inside its namespace the bridge leads there).
+  const recorderPort = await freePort();
+  const extensionCalls = path.join(dir, 'extension-calls.jsonl');
+  const recorderReady = path.join(dir, 'extension-recorder.ready');
+  await ctx.start(EXTENSION_RECORDER, process.execPath, [
+    '-r',
+    require.resolve('tsx/cjs'),
+    path.join(__dirname, 'extension-recorder.ts'),
+    ...['--listen', `127.0.0.1:${recorderPort}`, '--upstream', extensionServer, '--out', extensionCalls, '--ready', recorderReady],
+  ]);
+  await ctx.waitFor('the extension recorder', async () => fs.existsSync(recorderReady), 30_000);
+
   // Envoy Gateway with the chart's config block, pointed at the local extension server.
   const envoyGatewayConfig = path.join(dir, 'envoy-gateway.yaml');
   fs.writeFileSync(envoyGatewayConfig, YAML.stringify(envoyGatewayConfigFor(grpc, extensionServer, adminPort)));
@@ -179,7 +198,7 @@ export async function startControllers(ctx: ControllerContext, options: Controll
     '-e',
     FORWARDER_JS,
     `unix:${sock('apiserver')}=>tcp:127.0.0.1:${apiPort}`,
-    `unix:${sock('extension')}=>tcp:${extensionServer}`,
+    `unix:${sock('extension')}=>tcp:127.0.0.1:${recorderPort}`,
     `tcp:127.0.0.1:${adminPort}=>unix:${sock('admin')}`,
     `tcp:127.0.0.1:${xdsPort}=>unix:${sock('xds')}`,
     '--ready',
@@ -234,6 +253,7 @@ export async function startControllers(ctx: ControllerContext, options: Controll
   return {
     grpcMaxMessageSize: grpc,
     extensionServer,
+    extensionCalls,
     webhookPort,
     envoyGatewayAdminPort: adminPort,
     xdsServer: `127.0.0.1:${xdsPort}`,

@@ -34,14 +34,6 @@ export interface FaultSettings {
   readonly errorStatus: number;
 }
 
-export const DEFAULT_FAULTS: FaultSettings = Object.freeze({
-  delay: NO_DELAY,
-  ttft: NO_DELAY,
-  interToken: NO_DELAY,
-  errorRate: 0,
-  errorStatus: DEFAULT_ERROR_STATUS,
-});
-
 /** Request headers that override the server's fault settings for one request. */
 export const FAULT_HEADERS = {
   delay: 'x-mock-delay-ms',

@@ -15,7 +15,7 @@ import { MockProvider, MockServer } from './server';
 export type { MockProviderOptions, ResolvedMockOptions } from './config';
 export { MockConfigError, MOCK_FLAGS, mockOptionsFromFlags, resolveMockOptions } from './config';
 export type { MockProvider } from './server';
-export { BACKEND_ID_HEADER, CASSETTE_NAME_HEADER, MODEL_HEADER, SOURCE_HEADER } from './server';
+export { BACKEND_ID_HEADER, CASSETTE_NAME_HEADER, MODEL_HEADER, SOURCE_HEADER } from './exchange';
 export { CASSETTE_HEADER, CassetteError } from './cassettes';
 export type { Cassette } from './cassettes';
 export { FAULT_HEADERS } from './faults';

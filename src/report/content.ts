@@ -3,13 +3,7 @@ import { BenchResults } from '../results/schema';
 import { NOT_MEASURED, formatBytes, formatBytesPerRoute, formatCount, formatCpu, formatMs, formatRatio } from './format';
 import { CONTROL_PLANE_READY_LABEL, REMOVALS_NOTE, controlPlaneReadyText, milestoneRowName } from './readiness-content';
 import { ComponentSummary, PhaseSummary, REGRESSION_PHASES, Summary } from './summary';
-
-export interface Table {
-  readonly headers: readonly string[];
-  readonly rows: readonly (readonly string[])[];
-  /** Columns to right-align (numbers). */
-  readonly numeric?: readonly number[];
-}
+import { Table } from './table';
 
 export interface HeadlineItem {
   readonly label: string;

@@ -4,7 +4,6 @@ import {
   RETAINED_MEMORY_NOTE,
   SERVER_MILESTONES_NOTE,
   TTFS_NOTE,
-  Table,
   environmentTable,
   failureLines,
   headline,
@@ -26,9 +25,12 @@ import {
   title,
   ttfsTable,
 } from './content';
+import { CONFIG_SIZES_NOTE, configSizesTable } from './config-sizes';
 import { ResourcePanel, plotSpecs, renderSvg } from './plots';
+import { configSizeSpec } from './size-plot';
 import { CONTROL_PLANE_READY_HEADING, CONTROL_PLANE_READY_NOTE, builtInMilestones, controlPlaneReadyTable } from './readiness-content';
 import { Summary, summarize } from './summary';
+import { Table } from './table';
 
 export const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -161,6 +163,14 @@ export async function renderHtml(results: BenchResults, summary: Summary = summa
   const settled = peakVsSettledCpuTable(summary);
   if (settled) out.push('<h3>Peak vs settled CPU</h3>', table(settled), `<p class="note">${escapeHtml(peakVsSettledCpuNote(summary))}</p>`);
   out.push('</section>');
+
+  const sizes = configSizesTable(results);
+  const sizePlot = configSizeSpec(results);
+  if (sizes) {
+    out.push('<section id="config-sizes"><h2>Config sizes: what the data plane receives</h2>', table(sizes), `<p class="note">${escapeHtml(CONFIG_SIZES_NOTE)}</p>`);
+    if (sizePlot) out.push(`<figure class="plot" id="config-sizes-plot">\n${await renderSvg(sizePlot, 'config-sizes-plot')}\n</figure>`);
+    out.push('</section>');
+  }
 
   const profiles = profilesTable(results, summary);
   if (profiles) out.push('<section id="profiles"><h2>Profiles</h2>', table(profiles), '<p class="note">Paths are relative to results.json; open them with go tool pprof.</p>', '</section>');

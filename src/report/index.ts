@@ -1,4 +1,4 @@
-/** Report renderers, SLO gates, validity, JUnit, repeats and run comparison. Depends on nothing of ours but the results schema. */
+/** Report renderers, SLO gates, validity, JUnit, repeats and run comparison. Depends on nothing of ours but src/results/. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BenchResults } from '../results/schema';
@@ -6,8 +6,10 @@ import { renderHtml } from './html';
 import { renderMarkdown } from './markdown';
 import { Summary, summarize } from './summary';
 
-export { CompareError, compareResults, formatComparison } from './compare';
-export type { CompareOptions, Comparison, MetricComparison } from './compare';
+export { CompareError, compareResults } from './compare';
+export type { CompareOptions, Comparison } from './compare';
+export type { MetricComparison } from './compare-metrics';
+export { formatComparison } from './comparison-text';
 export { renderHtml } from './html';
 export { JUNIT_FILE, renderJUnit } from './junit';
 export { renderMarkdown } from './markdown';
@@ -15,13 +17,13 @@ export { milestoneTable } from './milestones';
 export type { MilestoneLatency, MilestoneTable } from './milestones';
 export { REPEATS_JSON, REPEATS_MARKDOWN, renderRepeatsMarkdown, summarizeRepeats, writeRepeatReports } from './repeats';
 export type { RepeatSummary, WrittenRepeatReports } from './repeats';
-export { evaluateSlo, parseSloMetric, usesSamples } from './slo';
-export type { GateResult, ParsedMetric } from './slo';
+export { evaluateSlo } from './slo';
+export type { GateResult } from './slo';
 export { summarize } from './summary';
 export type { Summary } from './summary';
 export { DEFAULT_THRESHOLDS } from './thresholds';
 export type { Thresholds } from './thresholds';
-export { DEFAULT_VALIDITY_RULES, assessValidity } from './validity';
+export { assessValidity } from './validity';
 export type { Validity } from './validity';
 
 export const REPORT_MARKDOWN = 'report.md';

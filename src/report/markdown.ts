@@ -5,7 +5,6 @@ import {
   RETAINED_MEMORY_NOTE,
   SERVER_MILESTONES_NOTE,
   TTFS_NOTE,
-  Table,
   environmentTable,
   failureLines,
   headline,
@@ -29,6 +28,7 @@ import {
 } from './content';
 import { CONTROL_PLANE_READY_HEADING, CONTROL_PLANE_READY_NOTE, builtInMilestones, controlPlaneReadyTable } from './readiness-content';
 import { Summary, summarize } from './summary';
+import { Table } from './table';
 
 /** One line of Markdown-safe text: no accidental emphasis, code, links or HTML from run data. */
 const prose = (text: string): string =>

@@ -6,7 +6,13 @@
 import { BenchResults, Component, Phase, PhaseRecord, Sample } from '../results/schema';
 import { formatCount } from './format';
 import { quantile } from './stats';
-import type { ComponentSummary } from './summary';
+
+/** What these read of a component's summary (a structural type, so summary.ts, which calls them, is not imported back). */
+interface SummarizedComponent {
+  readonly component: Component;
+  readonly label: string;
+  readonly memory?: { readonly peak: number; readonly peakAtMs: number };
+}
 
 export interface RetainedMemory {
   readonly component: Component;
@@ -51,7 +57,7 @@ const MIN_GROWTH_SHARE = 0.1;
 const phaseName = (p: PhaseRecord) => `${p.phase}${p.step !== undefined ? ` (step ${p.step})` : ''}`;
 
 /** Memory before provisioning, at its peak and at the end of scale-down, per component; empty without a scale-down. */
-export function retainedMemory(results: BenchResults, components: readonly ComponentSummary[]): RetainedMemory[] {
+export function retainedMemory(results: BenchResults, components: readonly SummarizedComponent[]): RetainedMemory[] {
   const provisionStart = Math.min(...results.phases.filter((p) => p.phase === 'provision').map((p) => p.startMs));
   const rows: RetainedMemory[] = [];
   for (const c of components) {
@@ -93,7 +99,7 @@ function settledWindow(results: BenchResults): { phases: PhaseRecord[]; window: 
 }
 
 /** Peak CPU while provisioning against the median CPU once settled, per component; absent without both windows. */
-export function peakVsSettledCpu(results: BenchResults, components: readonly ComponentSummary[]): PeakVsSettledCpu | undefined {
+export function peakVsSettledCpu(results: BenchResults, components: readonly SummarizedComponent[]): PeakVsSettledCpu | undefined {
   const provision = results.phases.filter((p) => p.phase === 'provision');
   const settled = settledWindow(results);
   if (provision.length === 0 || !settled) return undefined;

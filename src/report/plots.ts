@@ -3,21 +3,22 @@
  * no canvas). Times are seconds since the run's origin; CPU in millicores; memory in MiB.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { COMPONENT_LABELS } from '../results/components';
 import { BenchResults, Component, Sample } from '../results/schema';
 import { MiB, formatBytesPerRoute, formatMs } from './format';
 import { Distribution } from './stats';
-import { COMPONENT_LABELS, RouteOutcome, Summary } from './summary';
+import { RouteOutcome, Summary } from './summary';
 
 /** Above this many routes the scatter plots every k-th route plus every route above p99 and every timed-out one. */
 export const MAX_SCATTER_POINTS = 20_000;
 /** Above this many points a time series keeps the min and max of each bucket. */
 export const MAX_SERIES_POINTS = 2_000;
 
-const WIDTH = 820;
+export const WIDTH = 820;
 const PANEL_HEIGHT = 170;
 const COLORS = { ready: '#1f77b4', timedOut: '#d62728', cpu: '#e6550d', memory: '#3182bd', routes: '#7f7f7f', phase: '#bbbbbb', p50: '#2ca02c', p99: '#9467bd' };
 
-const CONFIG = {
+export const CONFIG = {
   font: 'Helvetica, Arial, sans-serif',
   background: 'white',
   title: { fontSize: 14, anchor: 'start', offset: 8 },

@@ -5,8 +5,8 @@
  */
 import { formatCount, formatMs, NOT_MEASURED } from './format';
 import { BUILT_IN_ROUTE_MILESTONES, MilestoneLatency } from './milestones';
-import type { Table } from './content';
 import type { Summary } from './summary';
+import type { Table } from './table';
 
 export const CONTROL_PLANE_READY_LABEL = 'Ready on the control plane (in xDS and loaded by the extproc)';
 

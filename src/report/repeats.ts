@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { COMPONENT_LABELS, COMPONENT_ORDER } from '../results/components';
 import { BenchResults, Component } from '../results/schema';
-import { COMPONENT_LABELS, COMPONENT_ORDER } from './components';
 import { MetricUnit, formatCount, formatValue } from './format';
 import { MilestoneTable, milestoneTable } from './milestones';
 import { measureMetric } from './slo';

@@ -1,13 +1,10 @@
+import { COMPONENT_LABELS, COMPONENT_ORDER, primaryComponents } from '../results/components';
 import { BenchResults, CONTROL_PLANE_NOT_MEASURED_PREFIX, Component, Failure, MilestoneRecord, Phase, Sample } from '../results/schema';
-import { COMPONENT_LABELS, COMPONENT_ORDER, primaryComponents } from './components';
 import { MilestoneLatency, MilestoneTable, ObjectMilestone, isWarmUpName, milestoneTable, routeOf } from './milestones';
 import { PeakVsSettledCpu, RetainedMemory, peakVsSettledCpu, retainedMemory } from './phase-resources';
 import { GateResult, evaluateSlo } from './slo';
 import { Distribution, LinearFit, linearRegression, mean } from './stats';
 import { Validity, assessValidity } from './validity';
-
-export { COMPONENT_LABELS, PRIMARY_COMPONENTS, primaryComponents } from './components';
-export type { Validity } from './validity';
 
 /** Phases whose samples the memory-per-route regression uses. */
 export const REGRESSION_PHASES: readonly Phase[] = ['provision', 'validate'];

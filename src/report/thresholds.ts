@@ -4,6 +4,8 @@
  * percentage (a 40 ms p50 becoming 60 ms) and large numbers that move by a small percentage are not flagged.
  */
 
+import { MetricUnit, formatDelta } from './format';
+
 export type ThresholdName = 'ttfsP50' | 'ttfsP99' | 'readyRatio' | 'peakMemory' | 'memoryPerRoute' | 'peakCpu';
 
 export interface Threshold {
@@ -31,6 +33,22 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 };
 
 export const THRESHOLD_NAMES = Object.keys(DEFAULT_THRESHOLDS) as ThresholdName[];
+
+/** The unit each threshold's absolute value is in. */
+const THRESHOLD_UNITS: Readonly<Record<ThresholdName, MetricUnit>> = {
+  ttfsP50: 'ms',
+  ttfsP99: 'ms',
+  readyRatio: 'ratio',
+  peakMemory: 'bytes',
+  memoryPerRoute: 'bytes/route',
+  peakCpu: 'millicores',
+};
+
+/** "+20 % and +250 ms" (worse by more than both); ready ratio: "−1 % and −1.00 pp". */
+export function describeThreshold(name: ThresholdName, threshold: Threshold): string {
+  const sign = name === 'readyRatio' ? '−' : '+';
+  return `${sign}${(threshold.relative * 100).toFixed(0)} % and ${sign}${formatDelta(THRESHOLD_UNITS[name], threshold.absolute).slice(1)}`;
+}
 
 type UnitKind = 'time' | 'ratio' | 'bytes' | 'cpu';
 const KIND: Readonly<Record<ThresholdName, UnitKind>> = {

@@ -4,7 +4,7 @@
  * and comparisons rather than averaged in.
  */
 import { BenchResults, Phase, Sample } from '../results/schema';
-import { ValidityRules } from '../scenario/types';
+import { DEFAULT_VALIDITY_RULES, ValidityRules } from '../results/validity-rules';
 import { formatCount, formatMs } from './format';
 import { MilestoneTable, milestoneTable, missedShare } from './milestones';
 
@@ -13,9 +13,6 @@ export interface Validity {
   /** Why the run is invalid (empty when valid). */
   readonly reasons: readonly string[];
 }
-
-/** The rules for files without a scenario (schema version 1): the defaults documented in ValidityRules. */
-export const DEFAULT_VALIDITY_RULES: ValidityRules = { maxMissingShare: 0.05, requireSamples: [], maxSampleGapIntervals: 5 };
 
 /** Phases in which a required component must be sampled without long gaps. */
 export const SAMPLED_PHASES: readonly Phase[] = ['provision', 'hold', 'validate'];

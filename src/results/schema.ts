@@ -173,6 +173,8 @@ export interface BenchResults {
   readonly profiles?: readonly ProfileRecord[];
   /** Sizes of the config the data plane receives, each time it changed (control-plane runs). */
   readonly configSizes?: readonly ConfigSizeSample[];
+  /** Envoy Gateway → AI Gateway extension calls (local controllers with the recording proxy), with the live route count. */
+  readonly extensionCalls?: readonly ExtensionCallSample[];
   /**
    * Things the run could not measure, said plainly (e.g. "no Envoy proxy pods: data-plane memory not measured"). A
    * control-plane run's line starting "data plane: Envoy did not run" also tells reports that readiness was measured
@@ -199,6 +201,27 @@ export interface ConfigSizeSample {
   readonly bytes: number;
   /** xds: serialized bytes per resource type, by the type's short name (Listener, RouteConfiguration, Cluster). */
   readonly byType?: Readonly<Record<string, number>>;
+}
+
+/** One Envoy Gateway → AI Gateway extension server call, as the recording proxy saw it. */
+export interface ExtensionCall {
+  /** When the call began, Unix epoch milliseconds (the proxy's clock: this host's). */
+  readonly t: number;
+  /** The hook: the gRPC method's name (PostTranslateModify, PostClusterModify, PostRouteModify, …). */
+  readonly method: string;
+  /** Payload bytes of the request's gRPC messages (the length prefixes: what the gRPC limit is compared with). */
+  readonly requestBytes: number;
+  readonly requestMessages: number;
+  readonly responseBytes: number;
+  /** grpc-status (0 = OK); absent when the call never completed. */
+  readonly grpcStatus?: number;
+  readonly grpcMessage?: string;
+  readonly durationMs: number;
+}
+
+/** An extension call in a run, with the routes live when it began. */
+export interface ExtensionCallSample extends ExtensionCall {
+  readonly liveObjects: number;
 }
 
 /** Reads and checks a results.json; throws with a clear message for another schema version or a broken file. */

@@ -4,8 +4,7 @@
  * Scenarios when they say the same thing). With a file, the flags given override the fields they name.
  */
 import { numberOrText } from '../../charts/fixture-env';
-import { DocPath, Override, ScenarioError, ScenarioSource, dottedPath, resolveScenario } from './parse';
-import { Scenario } from './types';
+import { DocPath, Override, ScenarioError, ScenarioSource, dottedPath } from './parse';
 
 /** Values of the flags the user typed (absent: not given; the scenario file or the schema default applies). */
 export interface ScenarioFlags {
@@ -132,11 +131,6 @@ export function flagOverrides(flags: ScenarioFlags, base: ScenarioSource = FLAGS
   if (flags.milestone !== undefined) set('--milestone', ['milestones'], flags.milestone.map(milestoneFromFlag), flags.milestone);
   if (flags.slo !== undefined) set('--slo', ['slo'], flags.slo.map(sloFromFlag), flags.slo);
   return overrides;
-}
-
-/** The Scenario the flags describe, over `base` (a scenario file) or, without one, over the defaults. */
-export function scenarioFromFlags(flags: ScenarioFlags, base: ScenarioSource = FLAGS_ONLY_SOURCE): Scenario {
-  return resolveScenario(base, flagOverrides(flags, base));
 }
 
 /** One line per override, for telling the user which file fields the flags replaced. */

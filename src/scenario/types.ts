@@ -5,6 +5,8 @@
  * shortcuts that produce the same value; results.json embeds the resolved scenario so any run can be repeated.
  * Durations are milliseconds, sizes bytes, shares fractions in [0, 1] — after parsing; files may say `5s`, `512Mi`.
  */
+import { ValidityRules } from '../results/validity-rules';
+
 export interface Scenario {
   readonly apiVersion: 'aigw-scale/v1';
   readonly kind: 'Scenario';
@@ -142,7 +144,7 @@ export interface ScenarioSampling {
 }
 
 /**
- * A gate on one metric of one run. Metrics (see src/report/slo.ts):
+ * A gate on one metric of one run. Metrics (see src/results/slo-metric.ts):
  * - `milestone.<name>.<p50|p90|p95|p99|max>`: latency in ms from the route's `created` (e.g. milestone.ready.p99);
  * - `memory.<component>.max`, `cpu.<component>.max`: peak working set in bytes, peak millicores;
  * - `errorRate`: share of timed routes that never became ready.
@@ -152,16 +154,6 @@ export interface SloGate {
   readonly max: number;
   /** Evaluate only on samples taken at or above this many live routes (memory/cpu gates). */
   readonly atRoutes?: number;
-}
-
-/** A run that breaks one of these is invalid: marked so in the report and by exit code, never averaged. */
-export interface ValidityRules {
-  /** Largest share of routes allowed to miss any declared milestone. @default 0.05 */
-  readonly maxMissingShare: number;
-  /** Components that must have samples. @default [] */
-  readonly requireSamples: readonly string[];
-  /** Largest gap between two samples of a required component, as a multiple of the interval. @default 5 */
-  readonly maxSampleGapIntervals: number;
 }
 
 export interface ProfileSettings {

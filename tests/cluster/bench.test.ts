@@ -1,11 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as YAML from 'yaml';
 import { Cluster } from '../../src/kube/cluster';
 import { startMockProvider } from '../../src/mock-provider';
 import { parseResults } from '../../src/results/schema';
 import { StandInGateway } from '../support/stand-in-gateway';
-import { cliAsync, cliAwait, connect, ensureCrds, list } from './support';
+import { BIN, cliAsync, cliAwait, connect, ensureCrds, kubeconfig, list } from './support';
 
 const ACTIVATION_DELAY_MS = 1500;
 
@@ -14,6 +16,13 @@ describe('aigw-scale bench on the local control plane, through the STAND-IN gate
   let mock: Awaited<ReturnType<typeof startMockProvider>>;
   let gateway: StandInGateway;
   let out: string;
+  /** Everything the CLI printed in this suite, for the secrets check at the end. */
+  const printed: string[] = [];
+  const bench = async (...args: string[]) => {
+    const result = await cliAwait(...args);
+    printed.push(result.stdout, result.stderr);
+    return result;
+  };
   beforeAll(async () => {
     cluster = await connect();
     await ensureCrds(cluster);
@@ -29,7 +38,7 @@ describe('aigw-scale bench on the local control plane, through the STAND-IN gate
   });
 
   test('provisions, proves every route reaches its own backend, samples, reports and cleans up', async () => {
-    const result = await cliAwait('bench', '--routes', '120', '--backends', '4', '--namespace', 'bench-e2e', '--fixture', 'e2e', '--gateway-url', gateway.url, '--stand-in', '--allow-missing-controllers', '--sample-interval', '500', '--out', out, '--json');
+    const result = await bench('bench', '--routes', '120', '--backends', '4', '--namespace', 'bench-e2e', '--fixture', 'e2e', '--gateway-url', gateway.url, '--stand-in', '--allow-missing-controllers', '--sample-interval', '500', '--out', out, '--json');
     expect(result.stderr).not.toMatch(/\n\s+at .*\.ts:\d+/);
     expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toMatchObject({ exitCode: 0, runs: [{ ready: 119, routes: 119, failures: 0, interrupted: false, valid: true }] });
@@ -86,18 +95,37 @@ describe('aigw-scale bench on the local control plane, through the STAND-IN gate
   });
 
   test('bad input fails before anything is created', async () => {
-    const down = await cliAwait('bench', '--routes', '10', '--namespace', 'bench-down', '--fixture', 'down', '--gateway-url', 'http://127.0.0.1:1', '--allow-missing-controllers', '--out', path.join(out, 'down'));
+    const down = await bench('bench', '--routes', '10', '--namespace', 'bench-down', '--fixture', 'down', '--gateway-url', 'http://127.0.0.1:1', '--allow-missing-controllers', '--out', path.join(out, 'down'));
     expect(down.status).toBe(1);
     expect(down.stderr).toContain('the gateway at http://127.0.0.1:1 does not answer');
-    const missing = await cliAwait('bench', '--routes', '10', '--namespace', 'bench-down', '--fixture', 'down', '--gateway-url', gateway.url, '--out', path.join(out, 'down'));
+    const missing = await bench('bench', '--routes', '10', '--namespace', 'bench-down', '--fixture', 'down', '--gateway-url', gateway.url, '--out', path.join(out, 'down'));
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('envoy-gateway not found');
-    const invalid = await cliAwait('bench', '--routes', '0', '--gateway-url', gateway.url, '--out', path.join(out, 'down'));
+    const invalid = await bench('bench', '--routes', '0', '--gateway-url', gateway.url, '--out', path.join(out, 'down'));
     expect(invalid.status).toBe(2);
     expect(invalid.stderr).toContain('--routes: got 0');
   });
 
   test('nothing was left behind by the refused runs', async () => {
     expect((await cluster.requestRetrying('GET', '/api/v1/namespaces/bench-down')).status).toBe(404);
+  });
+
+  test('the local admin token appears in no CLI output, results.json, report or log', async () => {
+    const token: string = YAML.parse(fs.readFileSync(kubeconfig(), 'utf8')).users[0].user.token;
+    expect(token).toMatch(/^[0-9a-f]{48}$/);
+    // A kubeconfig broken on the token's own line: the parse error must not quote it.
+    const broken = path.join(out, 'broken-kubeconfig');
+    fs.writeFileSync(broken, fs.readFileSync(kubeconfig(), 'utf8').replace(`token: ${token}`, `token: ${token}: x`), { mode: 0o600 });
+    const refused = spawnSync(process.execPath, [BIN, 'delete', '--fixture', 'none', '--kubeconfig', broken], { encoding: 'utf8' });
+    expect(refused.stderr).toContain('not valid YAML');
+    printed.push(refused.stdout, refused.stderr);
+
+    const filesUnder = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    const written = filesUnder(out).filter((file) => file !== broken);
+    expect(written.map((file) => path.basename(file))).toEqual(expect.arrayContaining(['results.json', 'report.md', 'report.html']));
+    const logs = filesUnder(path.join(process.env.AIGW_SCALE_TEST_LOCAL_DIR!, 'logs'));
+    expect(logs.length).toBeGreaterThanOrEqual(5); // etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok
+    const holding = [...written, ...logs].filter((file) => fs.readFileSync(file, 'utf8').includes(token));
+    expect({ files: holding, printed: printed.filter((text) => text.includes(token)) }).toEqual({ files: [], printed: [] });
   });
 });

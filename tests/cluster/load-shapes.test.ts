@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveFixtureSpec } from '../../charts/fixture-spec';
 import { checkHealthGate } from '../../src/bench/health-gate';
-import { RunOptions, runScenario } from '../../src/bench/runner';
+import { RunOptions } from '../../src/bench/run-record';
+import { runScenario } from '../../src/bench/runner';
 import { ProcessSampler } from '../../src/bench/samplers';
 import { Cluster } from '../../src/kube/cluster';
 import { startMockProvider } from '../../src/mock-provider';
@@ -218,7 +219,7 @@ describe('runScenario load shapes on the local control plane, through the STAND-
     const pod = (name: string, nodeName: string) => ({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name, namespace, labels: { 'control-plane': 'envoy-gateway' } },
+      metadata: { name, namespace, labels: { 'control-plane': 'envoy-gateway', 'app.kubernetes.io/name': 'gateway-helm', 'app.kubernetes.io/instance': 'eg' } }, // gateway-helm's pod labels
       spec: { nodeName, containers: [{ name: 'envoy-gateway', image: 'envoy-gateway:test' }] },
     });
     const pods = `/api/v1/namespaces/${namespace}/pods`;

@@ -29,6 +29,15 @@ const synth = (props: Partial<BenchJobProps> = {}): any[] => {
   return Testing.synth(chart);
 };
 const one = (objects: any[], kind: string): any => onlyOfKind(objects, kind);
+/** cdk8s-plus renders one rule per resource, name and URL of a grant: exactly the permissions of the grouped rules. */
+const perResource = (rules: any[]): any[] =>
+  rules.flatMap((rule) =>
+    rule.nonResourceURLs
+      ? rule.nonResourceURLs.map((url: string) => ({ nonResourceURLs: [url], verbs: rule.verbs }))
+      : rule.resources.flatMap((resource: string) =>
+          (rule.resourceNames ?? [undefined]).map((name?: string) => ({ apiGroups: rule.apiGroups, resources: [resource], ...(name ? { resourceNames: [name] } : {}), verbs: rule.verbs })),
+        ),
+  );
 
 describe('BenchJob', () => {
   test('objects in apply order, all in the fixture namespace, labelled with the runner id (not the run\'s)', () => {
@@ -51,27 +60,27 @@ describe('BenchJob', () => {
   });
 
   test('the Role allows exactly the fixture kinds, with the verbs the applier uses', () => {
-    expect(one(synth(), 'Role').rules).toEqual([
+    expect(one(synth(), 'Role').rules).toEqual(perResource([
       { apiGroups: ['aigateway.envoyproxy.io'], resources: ['aigatewayroutes', 'aiservicebackends'], verbs: VERBS },
       { apiGroups: ['gateway.envoyproxy.io'], resources: ['backends'], verbs: VERBS },
       { apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways'], verbs: VERBS },
       { apiGroups: [''], resources: ['configmaps'], verbs: VERBS },
-    ]);
-    expect(one(synth({ mockProvider: true, apiKeyAuth: true, connectionBufferLimit: '32Mi' }), 'Role').rules).toEqual([
+    ]));
+    expect(one(synth({ mockProvider: true, apiKeyAuth: true, connectionBufferLimit: '32Mi' }), 'Role').rules).toEqual(perResource([
       { apiGroups: ['aigateway.envoyproxy.io'], resources: ['aigatewayroutes', 'aiservicebackends', 'backendsecuritypolicies'], verbs: VERBS },
       { apiGroups: ['gateway.envoyproxy.io'], resources: ['backends', 'clienttrafficpolicies'], verbs: VERBS },
       { apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways'], verbs: VERBS },
       { apiGroups: [''], resources: ['configmaps', 'services', 'secrets'], verbs: VERBS },
       { apiGroups: ['apps'], resources: ['deployments'], verbs: VERBS },
-    ]);
+    ]));
     const binding = one(synth(), 'RoleBinding');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'aigw-scale-bench' });
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'aigw-scale-bench', namespace: 'bench' }]);
+    expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'aigw-scale-bench', namespace: 'bench' }]); // cdk8s-plus names the core group
   });
 
   test('the ClusterRole: own GatewayClass, named CRDs and controllers, samplers, discovery', () => {
     const rules = one(synth(), 'ClusterRole').rules;
-    expect(rules).toEqual([
+    expect(rules).toEqual(perResource([
       { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses'], verbs: ['create', 'list'] },
       { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses'], resourceNames: ['aigw-scale-run-1'], verbs: ['get', 'patch', 'delete'] },
       { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], resourceNames: REQUIRED_CRDS, verbs: ['get'] },
@@ -82,11 +91,27 @@ describe('BenchJob', () => {
       { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get', 'list'] },
       { apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] },
       { nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/version'], verbs: ['get'] },
-    ]);
+    ]));
     expect(one(synth({ kubeletSummary: false }), 'ClusterRole').rules.some((r: any) => r.resources?.includes('nodes/proxy'))).toBe(false);
     const binding = one(synth(), 'ClusterRoleBinding');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'aigw-scale-bench-bench' });
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'aigw-scale-bench', namespace: 'bench' }]);
+    expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'aigw-scale-bench', namespace: 'bench' }]); // cdk8s-plus names the core group
+  });
+
+  test('the run\'s --milestone and --profiles flags grant exactly the watch and pods/proxy they use', () => {
+    const objects = synth({ benchArgs: ['--milestone', 'HTTPRoute:Accepted@parents', '--milestone=AIGatewayRoute:Accepted', '--profiles'] });
+    const role = objects.find((o) => o.kind === 'Role' && o.metadata.namespace === 'bench');
+    expect(role.rules.slice(-2)).toEqual(perResource([
+      { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['list', 'watch'] },
+      { apiGroups: ['aigateway.envoyproxy.io'], resources: ['aigatewayroutes'], verbs: ['list', 'watch'] },
+    ]));
+    // the pod proxy only in Envoy Gateway's namespace, where the profiles are taken
+    const profiles = objects.filter((o) => o.metadata.namespace === 'envoy-gateway-system');
+    expect(profiles.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Role/aigw-scale-bench-bench-profiles', 'RoleBinding/aigw-scale-bench-bench-profiles']);
+    expect(profiles[0].rules).toEqual([{ apiGroups: [''], resources: ['pods/proxy'], verbs: ['get'] }]);
+    expect(profiles[1].roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'aigw-scale-bench-bench-profiles' });
+    expect(profiles[1].subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'aigw-scale-bench', namespace: 'bench' }]);
+    expect(() => synth({ benchArgs: ['--milestone', 'Pod:Ready'] })).toThrow(/--milestone Pod/);
   });
 
   test('the defaults match what preflight reads', () => {
@@ -147,7 +172,7 @@ describe('BenchJob', () => {
     expect(pod.serviceAccountName).toBe('aigw-scale-bench');
     expect(pod.automountServiceAccountToken).toBe(true);
     expect(pod.restartPolicy).toBe('Never');
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: 'Always', seccompProfile: { type: 'RuntimeDefault' } });
     expect(job.spec.template.metadata.annotations['kubectl.kubernetes.io/default-container']).toBe('results');
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['bench']);
     expect(pod.containers.map((c: any) => c.name)).toEqual(['results']);
@@ -158,6 +183,7 @@ describe('BenchJob', () => {
         runAsNonRoot: true,
         runAsUser: 1000,
         runAsGroup: 1000,
+        privileged: false, // cdk8s-plus renders the default explicitly
         allowPrivilegeEscalation: false,
         readOnlyRootFilesystem: true,
         capabilities: { drop: ['ALL'] },
@@ -167,16 +193,17 @@ describe('BenchJob', () => {
       expect(container.resources.limits).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
     }
     const [bench] = pod.initContainers;
-    expect(bench.resources).toEqual({ requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } });
+    expect(bench.resources).toEqual({ requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '2', memory: '1024Mi' } }); // 1 GiB: cdk8s-plus renders memory in Mi
     expect(bench.volumeMounts).toEqual([
       { name: 'code', mountPath: '/app', readOnly: true },
       { name: 'results', mountPath: '/results' },
       { name: 'tmp', mountPath: '/tmp' },
     ]);
     expect(pod.containers[0].volumeMounts).toEqual([{ name: 'results', mountPath: '/results', readOnly: true }]);
+    // cdk8s-plus lists a pod's volumes as its containers mount them, the containers before the init containers
     expect(pod.volumes).toEqual([
-      { name: 'code', configMap: { name: 'aigw-scale-bench-code', defaultMode: 0o444 } },
       { name: 'results', emptyDir: { sizeLimit: '256Mi' } },
+      { name: 'code', configMap: { name: 'aigw-scale-bench-code', defaultMode: 0o444 } },
       { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
     ]);
   });

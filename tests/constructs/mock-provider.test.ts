@@ -1,4 +1,5 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { ofKind, onlyOfKind } from '../support/fixture';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -62,6 +63,7 @@ describe('MockProvider', () => {
       runAsNonRoot: true,
       runAsUser: 1000,
       runAsGroup: 1000,
+      privileged: false, // cdk8s-plus renders the default explicitly
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
       capabilities: { drop: ['ALL'] },
@@ -84,8 +86,8 @@ describe('MockProvider', () => {
       requests: { cpu: '100m', memory: '64Mi' },
       limits: { cpu: '1', memory: '256Mi' },
     });
-    const resources = { requests: { cpu: '1', memory: '128Mi' }, limits: { cpu: '2', memory: '512Mi' } };
-    expect(deploymentOf(synth({ resources })).spec.template.spec.containers[0].resources).toEqual(resources);
+    const resources = { cpu: { request: kplus.Cpu.units(1), limit: kplus.Cpu.units(2) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } };
+    expect(deploymentOf(synth({ resources })).spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '128Mi' }, limits: { cpu: '2', memory: '512Mi' } });
   });
 
   test('readiness (and liveness) probe GET /healthz on the named http port', () => {
@@ -177,6 +179,14 @@ describe('MockProvider', () => {
     expect(() => synth({ backends: ['Backend_1'] })).toThrow(/DNS-1035/);
     expect(() => synth({ code: '' })).toThrow(/code/);
     expect(() => synth({ cassettes: { '../x.json': '{}' } })).toThrow(/cassette file/);
+  });
+
+  test('synthesis is stable: the same objects under any chart or construct id, no construct-path labels', () => {
+    const chart = new Chart(Testing.app(), 'elsewhere');
+    new MockProvider(chart, 'Other', BASE);
+    const objects = Testing.synth(chart);
+    expect(objects).toEqual(synth());
+    expect(JSON.stringify(objects)).not.toContain('cdk8s.io/metadata.addr');
   });
 
   test('mockProviderManifests yields exactly what the construct synthesizes', () => {

@@ -5,11 +5,12 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PulumiSession } from '../../bench/pulumi-session';
 import { FIXTURE_LABEL } from '../../constructs/conventions';
 import { PREVIEW_RECORDS_DIR } from '../../scripts/preview';
 import { Cluster } from '../../src/kube/cluster';
+import { PROJECT_ROOT } from '../../src/upstream/dirs';
 import { connect, kubeconfig, list, listIfServed } from '../cluster/support';
-import { PROJECT_ROOT, PulumiSession } from '../support/pulumi-session';
 
 const NAME = 'pr-1';
 const ROUTES_PATH = `/apis/aigateway.envoyproxy.io/v1alpha1/namespaces/${NAME}/aigatewayroutes`;

@@ -7,12 +7,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
+import { PulumiSession } from '../../bench/pulumi-session';
 import { AI_GATEWAY_NAMESPACE, ENVOY_GATEWAY_NAMESPACE } from '../../charts/helm-values';
 import { FIXTURE_LABEL } from '../../constructs/conventions';
 import { RELEASE_NAMES } from '../../infra/controllers';
+import { controllerPodsNotReady } from '../../src/bench/health-gate';
+import { CONTROLLERS } from '../../src/bench/preflight';
 import { Cluster } from '../../src/kube/cluster';
+import { CONTROLLER_PODS, listPods } from '../../src/kube/gateway-envoy';
+import { PROJECT_ROOT } from '../../src/upstream/dirs';
 import { connect, kubeconfig, list, listIfServed } from '../cluster/support';
-import { PROJECT_ROOT, PulumiSession } from '../support/pulumi-session';
 
 const STACK = 'ci';
 const ROUTES_PATH = `/apis/aigateway.envoyproxy.io/v1alpha1/namespaces/${STACK}/aigatewayroutes`;
@@ -46,6 +50,15 @@ const up = (label: string, ...extra: string[]) => {
   return result;
 };
 
+/** The names of the pods a Deployment runs now (pod → ReplicaSet → Deployment owner references). */
+async function podsOfDeployment(namespace: string, deployment: string): Promise<string[]> {
+  const replicaSets = (await list(cluster, `/apis/apps/v1/namespaces/${namespace}/replicasets`, ''))
+    .filter((rs) => rs.metadata.ownerReferences?.some((o: any) => o.kind === 'Deployment' && o.name === deployment))
+    .map((rs) => rs.metadata.uid);
+  const pods = await list(cluster, `/api/v1/namespaces/${namespace}/pods`, '');
+  return pods.filter((p) => p.metadata.ownerReferences?.some((o: any) => replicaSets.includes(o.uid))).map((p) => p.metadata.name).sort();
+}
+
 const routeVersions = async (): Promise<Map<string, string>> =>
   new Map((await list(cluster, ROUTES_PATH, fixtureSelector)).map((route) => [route.metadata.name, `${route.metadata.uid}/${route.metadata.resourceVersion}`]));
 
@@ -69,6 +82,14 @@ test('pulumi up -s ci: three Helm releases, both gRPC limits from the one knob, 
   const controllers = await cluster.requestRetrying('GET', `/apis/apps/v1/namespaces/${AI_GATEWAY_NAMESPACE}/deployments`);
   const args: string[] = controllers.body.items.flatMap((d: any) => d.spec.template.spec.containers.flatMap((c: any) => c.args ?? []));
   expect(args).toContain('--maxRecvMsgSize=26214400'); // 25Mi in bytes: the same knob
+
+  // Each controller's selector finds exactly the pods of its chart's Deployment (fixed names in both charts).
+  for (const selector of CONTROLLER_PODS) {
+    const expected = await podsOfDeployment(selector.namespace!, CONTROLLERS.find((c) => c.name === selector.component)!.deployment);
+    expect(expected.length).toBeGreaterThan(0);
+    expect({ selector, pods: (await listPods(cluster, selector)).body.items.map((p: any) => p.metadata.name).sort() }).toEqual({ selector, pods: expected });
+  }
+  expect(await controllerPodsNotReady(cluster)).toEqual({ found: 2, notReady: [] }); // the health gate sees both
 
   timings.stateKiB = Math.round(fs.statSync(session.stateFile('aigw-scale', STACK)).size / 1024); // flat in N in bundle mode
   timings.resources = JSON.parse(fs.readFileSync(session.stateFile('aigw-scale', STACK), 'utf8')).checkpoint.latest.resources.length;

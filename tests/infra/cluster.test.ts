@@ -11,7 +11,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as YAML from 'yaml';
 import { KIND_CREATE_SCRIPT, KIND_DELETE_SCRIPT, KIND_GATEWAY_NODE_PORT, kindConfig, sha256 } from '../../infra/cluster/kind';
 import { EKS_MISSING, loadEks } from '../../infra/cluster/eks';
-import { DEFAULTS } from '../../infra/config';
+import { DEFAULTS, KIND_VERSION } from '../../infra/config';
 import { FAKE_KIND_KUBECONFIG, plainStrings, runStack } from './harness';
 
 const tempDirs: string[] = [];
@@ -32,7 +32,7 @@ describe('kind', () => {
       kind: 'Cluster',
       apiVersion: 'kind.x-k8s.io/v1alpha4',
       name: 'aigw-scale-scale-2000',
-      nodes: [{ role: 'control-plane', image: DEFAULTS.kindNodeImage, extraPortMappings: [{ containerPort: KIND_GATEWAY_NODE_PORT, hostPort: 8080, listenAddress: '127.0.0.1', protocol: 'TCP' }] }],
+      nodes: [{ role: 'control-plane', image: DEFAULTS.kindNodeImage, extraPortMappings: [{ containerPort: KIND_GATEWAY_NODE_PORT, hostPort: DEFAULTS.kindGatewayPort, listenAddress: '127.0.0.1', protocol: 'TCP' }] }],
     });
     expect(DEFAULTS.kindNodeImage).toMatch(/^kindest\/node:v1\.36\.\d+@sha256:/);
     expect(kind.inputs).toMatchObject({ create: KIND_CREATE_SCRIPT, delete: KIND_DELETE_SCRIPT, triggers: [sha256(kind.inputs.environment.KIND_CONFIG)], environment: { KIND_CLUSTER_NAME: 'aigw-scale-scale-2000' } });
@@ -103,7 +103,7 @@ describe('kind', () => {
   test('without kind on PATH the command says what to install', () => {
     const result = spawnSync('/bin/sh', ['-c', KIND_CREATE_SCRIPT], { env: { PATH: '/nonexistent', KIND_CLUSTER_NAME: 'x', KIND_CONFIG: 'y' }, encoding: 'utf8' });
     expect(result.status).toBe(127);
-    expect(result.stderr).toContain('install kind v0.33.0');
+    expect(result.stderr).toContain(`install kind ${KIND_VERSION}`);
   });
 });
 

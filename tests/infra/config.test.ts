@@ -60,7 +60,7 @@ describe('parseInfraConfig', () => {
       aiGateway: { source: 'oci', chart: 'oci://docker.io/envoyproxy/ai-gateway-helm', version: 'v1.1.0' },
     });
     expect(config).toMatchObject({ clusterType: 'kind', fixtureMode: 'bundle', mockProvider: true, helmTimeoutSeconds: 600 });
-    expect(config.kind).toEqual({ name: 'aigw-scale-scale-2000', nodeImage: expect.stringMatching(/^kindest\/node:v1\.36\.\d+@sha256:[0-9a-f]{64}$/), gatewayPort: 8080 });
+    expect(config.kind).toEqual({ name: 'aigw-scale-scale-2000', nodeImage: expect.stringMatching(/^kindest\/node:v1\.36\.\d+@sha256:[0-9a-f]{64}$/), gatewayPort: DEFAULTS.kindGatewayPort });
   });
 
   test('values arrive as text and are typed', () => {

@@ -201,17 +201,23 @@ describe('bundle scripts', () => {
     expect(runScript(script, {}).status).toBe(2);
   });
 
-  test('delete: by fixture id; a fixture or cluster already gone is not an error, anything else is', () => {
+  test('delete: by fixture id; only a fixture already gone is not an error; an unreachable apiserver fails loudly', () => {
     const script = deleteScript({ spec });
     const ok = runScript(script, { AIGW_SCALE_KUBECONFIG: 'k' });
     expect(ok.status).toBe(0);
     expect(ok.read('args').trim().split('\n')).toEqual(['bin/aigw-scale.cjs', 'delete', '--kubeconfig', ok.read('kubeconfig-path'), '--yes', '--fixture', 'demo', '--timeout', '300']);
     expect(runScript(script, { AIGW_SCALE_KUBECONFIG: 'k', FAKE_EXIT: '2', FAKE_OUTPUT: 'aigw-scale: no fixture "demo" in kind-x' }).status).toBe(0);
-    expect(runScript(script, { AIGW_SCALE_KUBECONFIG: 'k', FAKE_EXIT: '1', FAKE_OUTPUT: 'connect ECONNREFUSED 127.0.0.1:40000' }).status).toBe(0);
-    expect(runScript(script, { AIGW_SCALE_KUBECONFIG: 'k', FAKE_EXIT: '1', FAKE_OUTPUT: "aigw-scale: ENOENT: no such file or directory, open '/tmp/x/pki/apiserver/apiserver.crt'" }).status).toBe(0);
-    const failed = runScript(script, { AIGW_SCALE_KUBECONFIG: 'k', FAKE_EXIT: '1', FAKE_OUTPUT: 'HTTP 403 forbidden' });
-    expect(failed.status).toBe(1);
-    expect(failed.stderr).toContain('HTTP 403 forbidden');
+    for (const output of [
+      'aigw-scale: cannot reach https://127.0.0.1:40000: connect ECONNREFUSED 127.0.0.1:40000',
+      "aigw-scale: ENOENT: no such file or directory, open '/tmp/x/pki/apiserver/apiserver.crt'",
+      'aigw-scale: kubeconfig /tmp/x/kubeconfig does not exist; pass --kubeconfig',
+      'HTTP 403 forbidden',
+    ]) {
+      const failed = runScript(script, { AIGW_SCALE_KUBECONFIG: 'k', FAKE_EXIT: '1', FAKE_OUTPUT: output });
+      expect({ output, status: failed.status }).toEqual({ output, status: 1 });
+      expect(failed.stderr).toContain(output);
+      expect(failed.stderr).toContain('fixture demo was not deleted; Pulumi keeps it in the state');
+    }
   });
 
   test('the scripts are valid sh', () => {

@@ -49,7 +49,7 @@ describe.each(STACKS)('stack %s', (stack) => {
       routes: Number(config()['aigw-scale:routes']),
       backends: Number(config()['aigw-scale:backends']),
       fixtureMode: config()['aigw-scale:fixtureMode'],
-      gatewayAddress: 'http://127.0.0.1:8080',
+      gatewayAddress: `http://127.0.0.1:${config()['aigw-scale:kindGatewayPort']}`,
       grpcLimits: {
         envoyGateway: { maxMessageSize: grpc.quantity, bytes: grpc.bytes },
         aiGateway: { maxRecvMsgSize: String(grpc.bytes), bytes: grpc.bytes },

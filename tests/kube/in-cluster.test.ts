@@ -48,11 +48,11 @@ describe('in-cluster configuration', () => {
     expect(resolveClusterSource({}, inCluster)).toEqual({ inCluster: true });
     const file = path.join(root, 'kubeconfig');
     fs.writeFileSync(file, 'apiVersion: v1\n');
-    expect(resolveClusterSource({ kubeconfig: file }, inCluster)).toEqual({ kubeconfig: file });
-    expect(resolveClusterSource({}, { ...inCluster, env: podEnv({ KUBECONFIG: file }) })).toEqual({ kubeconfig: file });
+    expect(resolveClusterSource({ kubeconfig: file }, inCluster)).toEqual({ kubeconfig: [file] });
+    expect(resolveClusterSource({}, { ...inCluster, env: podEnv({ KUBECONFIG: file }) })).toEqual({ kubeconfig: [file] });
     fs.mkdirSync(path.join(home, '.kube'));
     fs.writeFileSync(path.join(home, '.kube', 'config'), 'apiVersion: v1\n');
-    expect(resolveClusterSource({}, inCluster)).toEqual({ kubeconfig: path.join(home, '.kube', 'config') });
+    expect(resolveClusterSource({}, inCluster)).toEqual({ kubeconfig: [path.join(home, '.kube', 'config')] });
     // outside a pod, the usual error names the missing kubeconfig
     fs.rmSync(path.join(home, '.kube'), { recursive: true });
     expect(() => resolveClusterSource({}, { env: { HOME: home }, serviceAccountDir: saDir })).toThrow(/kubeconfig .* does not exist/);

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { MockProvider } from '../../src/mock-provider';
-import { DEFAULT_FAULTS, drawDelay, drawError, mulberry32, parseDelay, parseErrorStatus, parseRate, requestFaults } from '../../src/mock-provider/faults';
-import { chatBody, clientFor, jsonHeaders, raw, useMocks } from './helpers';
+import { drawDelay, drawError, mulberry32, parseDelay, parseErrorStatus, parseRate, requestFaults } from '../../src/mock-provider/faults';
+import { DEFAULT_FAULTS, chatBody, clientFor, jsonHeaders, raw, useMocks } from './helpers';
 
 const start = useMocks();
 const CHAT = '/v1/chat/completions';

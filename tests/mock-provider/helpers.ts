@@ -1,7 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as http from 'node:http';
 import OpenAI from 'openai';
-import { MockProvider, MockProviderOptions, startMockProvider } from '../../src/mock-provider';
+import { MockProvider, MockProviderOptions, resolveMockOptions, startMockProvider } from '../../src/mock-provider';
+
+/** The fault settings of a server started without fault options: nothing injected. */
+export const DEFAULT_FAULTS = resolveMockOptions({}).faults;
 
 /** Starts mock providers on 127.0.0.1, any free port, and closes them after each test file. */
 export function useMocks(): (options?: MockProviderOptions) => Promise<MockProvider> {

@@ -1,4 +1,5 @@
-import { CompareError, MIN_MEMORY_FIT_R2, compareResults, formatComparison } from '../../src/report/compare';
+import { CompareError, MIN_MEMORY_FIT_R2, compareResults } from '../../src/report/compare';
+import { formatComparison } from '../../src/report/comparison-text';
 import { summarize } from '../../src/report/summary';
 import { DEFAULT_THRESHOLDS, ThresholdError, applyThresholdFlag, thresholdsFromJson } from '../../src/report/thresholds';
 import { KiB, MiB, makeResults } from './make-results';

@@ -22,10 +22,10 @@ describe('config sizes against live routes', () => {
 
   test('the table gives bytes per route and the xDS types as columns; a source without samples is "not measured"', () => {
     const table = configSizesTable(withSizes(samples.filter((s) => !(s.source === 'xds' && s.liveObjects === 100))))!;
-    expect(table.headers).toEqual(['live routes', 'filter config (all Secret parts)', "xDS served to the Gateway's Envoy", 'xDS Cluster', 'xDS RouteConfiguration']);
+    expect(table.headers).toEqual(['live routes', 'filter config (all Secret parts)', "xDS served to the Gateway's Envoy", 'extension request (PostTranslateModify)', 'extension response', 'xDS Cluster', 'xDS RouteConfiguration']);
     expect(table.rows[0][0]).toBe('100');
     expect(table.rows[0][1]).toMatch(/\(210 B\/route\)$/);
-    expect(table.rows[0].slice(2)).toEqual(['not measured', 'not measured', 'not measured']);
+    expect(table.rows[0].slice(2)).toEqual(['not measured', 'not measured', 'not measured', 'not measured', 'not measured']);
     expect(table.rows[1][2]).toBe('766.6 KiB (1.5 KiB/route)'); // 785,000 B over 500 routes
   });
 
@@ -34,6 +34,18 @@ describe('config sizes against live routes', () => {
     const lagging = filter(scaleDown.startMs + 1000, 100, 900_000); // still the config of many more routes
     expect(configSizeRows(withSizes([...samples, lagging]))).toEqual(configSizeRows(withSizes(samples)));
     expect(configSizeRows(withSizes([...samples, { ...lagging, t: scaleDown.startMs - 1000 }]))[0].filterConfigBytes).toBe(900_000);
+  });
+
+  test('extension calls: the largest translation call that returned OK at each count, request and response', () => {
+    const call = (t: number, liveObjects: number, requestBytes: number, responseBytes: number, method = 'PostTranslateModify', grpcStatus = 0) =>
+      ({ t, liveObjects, method, requestBytes, requestMessages: 1, responseBytes, grpcStatus, durationMs: 5 });
+    const calls = [call(1, 100, 160_000, 320_000), call(2, 100, 161_000, 322_000), call(3, 100, 900_000, 0, 'PostClusterModify'), call(4, 500, 800_000, 1_600_000), call(5, 500, 0, 0, 'PostTranslateModify', 8)];
+    const rows = configSizeRows({ ...real, configSizes: [], extensionCalls: calls });
+    expect(rows.map((r) => [r.liveRoutes, r.extensionRequestBytes, r.extensionResponseBytes])).toEqual([
+      [100, 161_000, 322_000],
+      [500, 800_000, 1_600_000],
+    ]);
+    expect(configSizesTable({ ...real, configSizes: [], extensionCalls: calls })!.rows[1][4]).toBe('1.5 MiB (3.1 KiB/route)');
   });
 
   test('runs without size samples have no such section; runs with them do', () => {

@@ -1,9 +1,10 @@
 import { DOMParser, Document, Element } from '@xmldom/xmldom';
 import { renderJUnit } from '../../src/report/junit';
 import { renderMarkdown } from '../../src/report/markdown';
-import { evaluateSlo, parseSloMetric } from '../../src/report/slo';
+import { evaluateSlo } from '../../src/report/slo';
 import { assessValidity } from '../../src/report/validity';
 import { BenchResults } from '../../src/results/schema';
+import { parseSloMetric } from '../../src/results/slo-metric';
 import { SloGate } from '../../src/scenario/types';
 import { MiB, makeResults, makeScenario } from './make-results';
 

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compareResults, formatComparison } from '../../src/report/compare';
+import { compareResults } from '../../src/report/compare';
+import { formatComparison } from '../../src/report/comparison-text';
 import { renderRepeatsMarkdown, runMetrics, summarizeRepeats, writeRepeatReports } from '../../src/report/repeats';
 import { mean, standardDeviation } from '../../src/report/stats';
 import { MakeOptions, makeResults, makeScenario } from './make-results';

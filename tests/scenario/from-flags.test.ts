@@ -1,5 +1,6 @@
-import { describeOverrides, flagOverrides, milestoneFromFlag, scenarioFromFlags, sloFromFlag } from '../../src/scenario/from-flags';
+import { describeOverrides, flagOverrides, milestoneFromFlag, sloFromFlag } from '../../src/scenario/from-flags';
 import { ScenarioError, formatProblem, parseScenario, readScenarioSource } from '../../src/scenario/parse';
+import { scenarioFromFlags } from '../support/scenario-from-flags';
 
 const problemsOf = (fn: () => unknown): string[] => {
   try {

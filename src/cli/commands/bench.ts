@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { numberOrText } from '../../../charts/fixture-env';
 import { FixtureSpec } from '../../../charts/fixture-spec';
 import { Cluster } from '../../kube/cluster';
+import { runPods } from '../../kube/gateway-envoy';
 import { LocalClusterState, readState } from '../../local/control-plane';
 import { runScenario } from '../../bench/runner';
 import { ControlPlaneEndpoints } from '../../bench/route-readiness';
@@ -22,8 +23,9 @@ import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFromOptions, fixtu
 import { printResult } from '../output';
 import { Progress } from '../progress';
 import { asUsageError } from './scenario';
+import { CeilingCliOptions, checkCeilingUsage, positiveInteger, runCeilingSearch } from './ceiling-run';
 
-interface BenchCliOptions extends ClusterOptionValues, Omit<FixtureOptionValues, 'routes' | 'backends' | 'headerMutation'>, Omit<ScenarioFlags, keyof FixtureOptionValues> {
+interface BenchCliOptions extends CeilingCliOptions, ClusterOptionValues, Omit<FixtureOptionValues, 'routes' | 'backends' | 'headerMutation'>, Omit<ScenarioFlags, keyof FixtureOptionValues> {
   routes?: number;
   backends: number;
   headerMutation: number;
@@ -57,9 +59,13 @@ const SCENARIO_FLAG_KEYS: readonly (keyof ScenarioFlags)[] = [
   'scaleDownSteps', 'requestInterval', 'perRouteTimeout', 'probeConcurrency', 'consecutiveSuccesses', 'sampleInterval', 'milestone', 'slo', 'repeat', 'profiles',
 ];
 
-/** Samplers for this cluster: the metrics API when served, else the kubelet summary; plus local processes. */
-async function chooseSamplers(cluster: Cluster, local: LocalClusterState | undefined): Promise<Sampler[]> {
-  const samplers: Sampler[] = [(await MetricsApiSampler.available(cluster)) ? new MetricsApiSampler(cluster) : new KubeletSummarySampler(cluster)];
+/**
+ * Samplers for one run: the metrics API when served, else the kubelet summary, over the controllers' pods and
+ * the Envoy pods of the run's Gateway; plus local processes.
+ */
+async function chooseSamplers(cluster: Cluster, local: LocalClusterState | undefined, spec: FixtureSpec): Promise<Sampler[]> {
+  const pods = runPods({ name: spec.gatewayName, namespace: spec.namespace });
+  const samplers: Sampler[] = [(await MetricsApiSampler.available(cluster)) ? new MetricsApiSampler(cluster, pods) : new KubeletSummarySampler(cluster, pods)];
   const processes: { component: Component; pid: number }[] = [{ component: 'runner', pid: process.pid }];
   for (const p of local?.processes ?? []) if (LOCAL_COMPONENTS.includes(p.name as Component)) processes.push({ component: p.name as Component, pid: p.pid });
   samplers.push(new ProcessSampler(processes));
@@ -161,6 +167,10 @@ export function benchCommand(): Command {
     .addOption(new Option('--repeat <k>', 'run the scenario k times, each on a fresh fixture <id>-r<k> (default 1)').argParser(numberOrText))
     .option('--profiles', 'take heap and CPU profiles of the controllers at peak memory, saved beside results.json')
     .option('--keep', 'keep the fixture after the run', false)
+    .option('--find-ceiling', 'search the largest route count (up to --routes) whose routes all reach ready within --per-route-timeout: ramp, then bisect; writes ceiling.json', false)
+    .addOption(new Option('--ceiling-step <n>', 'with --find-ceiling: routes added per ramp step').default(100).argParser(positiveInteger))
+    .addOption(new Option('--ceiling-resolution <n>', 'with --find-ceiling: bisect until the window is this narrow').default(10).argParser(positiveInteger))
+    .addOption(new Option('--ceiling-budget <duration>', 'with --find-ceiling: stop the search after this long').default('30m'))
     .option('--force', 'run even when the plan predicts a limit is crossed', false)
     .option('--json', 'print the summary as JSON', false)
     .addHelpText('after', EXIT_HELP);
@@ -175,6 +185,7 @@ export function benchCommand(): Command {
       return;
     }
     if (!options.out) throw new UsageError('--out DIR is required (or --dry-run)');
+    checkCeilingUsage(options, scenario);
     const baseId = scenario.fixture.fixtureId ?? `bench-${Date.now().toString(36)}`;
     const runs = Array.from({ length: scenario.repeat }, (_, i) => {
       const single = scenario.repeat === 1;
@@ -190,8 +201,14 @@ export function benchCommand(): Command {
     const finished: { results: BenchResults; dir: string }[] = [];
     try {
       const local = localStateOf(cluster);
-      const samplers = await chooseSamplers(cluster, local);
       const controlPlane = controlPlaneEndpoints(local, scenario);
+      if (options.findCeiling) {
+        const run = runs[0];
+        const samplers = await chooseSamplers(cluster, local, run.spec);
+        const base = { cluster, scenario, spec: run.spec, extras, samplers, toolVersion: TOOL_VERSION, outDir: run.dir, controlPlane, localControllers: localControllerVersions(local), extensionCallLog: local?.controllers?.extensionCalls, signal: interrupt.signal };
+        process.exitCode = await runCeilingSearch(base, options, local);
+        return;
+      }
       for (const [i, run] of runs.entries()) {
         if (interrupt.signal.aborted) break;
         if (scenario.repeat > 1) process.stderr.write(`=== run ${i + 1} of ${scenario.repeat}: fixture ${run.id}\n`);
@@ -202,7 +219,7 @@ export function benchCommand(): Command {
           scenario,
           spec: run.spec,
           extras,
-          samplers,
+          samplers: await chooseSamplers(cluster, local, run.spec),
           toolVersion: TOOL_VERSION,
           outDir: run.dir,
           repeat: scenario.repeat > 1 ? { index: i + 1, of: scenario.repeat } : undefined,
@@ -211,6 +228,7 @@ export function benchCommand(): Command {
           profileSources: localProfileSources(local),
           controlPlane,
           localControllers: localControllerVersions(local),
+          extensionCallLog: local?.controllers?.extensionCalls,
           signal: interrupt.signal,
           onPhase: (phase, detail) => {
             bar?.done('done');

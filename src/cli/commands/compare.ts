@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CompareError, CompareOptions, Comparison, compareResults, describeThreshold, formatComparison } from '../../report/compare';
+import { CompareError, CompareOptions, Comparison, compareResults } from '../../report/compare';
+import { formatComparison } from '../../report/comparison-text';
 import { BenchResults } from '../../results/schema';
-import { DEFAULT_THRESHOLDS, THRESHOLD_NAMES, ThresholdError, Thresholds, applyThresholdFlag, thresholdsFromJson } from '../../report/thresholds';
+import { DEFAULT_THRESHOLDS, THRESHOLD_NAMES, ThresholdError, Thresholds, applyThresholdFlag, describeThreshold, thresholdsFromJson } from '../../report/thresholds';
 import { EXIT_FAILURE, UsageError } from '../errors';
 import { printResult } from '../output';
 import { readResultsFile } from './report';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ScenarioError, formatProblem, parseScenario, readScenarioText } from '../../scenario/parse';
+import { ScenarioError, formatProblem, loadScenarioFile } from '../../scenario/parse';
 import { SCENARIO_SCHEMA } from '../../scenario/schema';
 import { EXIT_USAGE, UsageError } from '../errors';
 
@@ -22,7 +22,7 @@ export function scenarioCommand(): Command {
     .argument('<file>', 'the scenario file')
     .action((file: string) => {
       try {
-        const scenario = parseScenario(readScenarioText(file), file);
+        const scenario = loadScenarioFile(file);
         process.stdout.write(`${file}: OK (scenario ${scenario.name}: ${scenario.fixture.routes} routes, ${scenario.load.shape.type}${scenario.load.churn ? ', churn' : ''}, ${scenario.milestones.length} milestone(s), ${scenario.slo.length} SLO gate(s), repeat ${scenario.repeat})\n`);
       } catch (error) {
         if (!(error instanceof ScenarioError)) throw error;

@@ -100,3 +100,19 @@ install_kwok_stages() {
   mv "$tmp" "$dest"
   echo "kwok stages installed in $dest"
 }
+
+# kwok serves port-forwards to local addresses from PortForward objects (`--enable-crds=PortForward`): install
+# the CRD from the module source beside the binary, where `aigw-scale local up` applies it before kwok starts.
+kwok_crds_dir() { echo "$(dirname "$(bin_path kwok)")/crds"; }
+install_kwok_crds() {
+  local dest src tmp
+  dest="$(kwok_crds_dir)"
+  [[ -f "$dest/kwok.x-k8s.io_portforwards.yaml" ]] && return 0
+  src="$(download_field "sigs.k8s.io/kwok@$KWOK_VERSION" Dir)/kustomize/crd/bases"
+  [[ -f "$src/kwok.x-k8s.io_portforwards.yaml" ]] || die "kwok CRDs not found in the module source ($src)"
+  tmp="$(mktemp -d "$(dirname "$dest")/.crds.XXXXXX")"
+  cp "$src/kwok.x-k8s.io_portforwards.yaml" "$tmp/"
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+  echo "kwok CRDs installed in $dest"
+}

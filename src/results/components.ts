@@ -1,5 +1,5 @@
 /** The sampled components, their labels and the order reports list them in. */
-import { BenchResults, Component } from '../results/schema';
+import { BenchResults, Component } from './schema';
 
 /** The components an operator asks about first; always listed (as "not measured" when absent). */
 export const PRIMARY_COMPONENTS: readonly Component[] = ['envoy-gateway', 'ai-gateway-controller', 'envoy-proxy'];

@@ -1,10 +1,14 @@
+/**
+ * The Pulumi CLI run offline against a throwaway backend: shared by the end-to-end tests (tests/e2e/) and
+ * `npm run bench:pulumi`, so it lives with the benchmarks, which import nothing from tests/.
+ */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
+import { PROJECT_ROOT } from '../src/upstream/dirs';
 
-export const PROJECT_ROOT = path.join(__dirname, '..', '..');
 const BUILD_SCRIPT = path.join(PROJECT_ROOT, 'src', 'local', 'build-binaries.sh');
 const PULUMI_COMPONENTS = ['pulumi', 'pulumi-language-nodejs', 'pulumi-resource-kubernetes'];
 

@@ -1,0 +1,75 @@
+/** What `npm run bench:grpc-limit` records (grpc-limit.json) and the page it renders from it (grpc-limit.md). */
+import { CeilingResult } from '../src/bench/ceiling';
+import type { LimitConfig } from './grpc-limit.bench';
+
+/** Route counts at which sizes are reported (the blog's and the plan's checkpoints). */
+export const SIZE_CHECKPOINTS = [100, 500, 1000, 2000] as const;
+
+export interface SizesAt {
+  readonly filterConfigBytes?: number;
+  readonly xdsBytes?: number;
+  readonly extensionRequestBytes?: number;
+  readonly extensionResponseBytes?: number;
+}
+
+/** Sizes by route count (as a string key: JSON). */
+export type MeasuredSizes = Readonly<Record<string, SizesAt>>;
+
+export interface GrpcLimitReport {
+  readonly command: string;
+  machine: string;
+  readonly configurations: { readonly config: LimitConfig; readonly ceiling: CeilingResult; readonly sizes: MeasuredSizes; readonly minutes: number }[];
+}
+
+const count = (n: number | undefined) => (n === undefined ? '—' : n.toLocaleString('en-US'));
+const mib = (bytes: number | undefined) => (bytes === undefined ? '—' : `${(bytes / 2 ** 20).toFixed(2)} MiB`);
+
+export function renderGrpcLimitPage(report: GrpcLimitReport): string {
+  const lines = [
+    '# Where the extension gRPC limit breaks: measured against the real controllers',
+    '',
+    '<!-- Written by `npm run bench:grpc-limit`; do not edit by hand, re-run it. -->',
+    '',
+    `Command: \`${report.command}\``,
+    '',
+    `Machine: ${report.machine}.`,
+    '',
+    'Each configuration ran on a fresh local control plane (real etcd, kube-apiserver, Envoy Gateway v1.8.1, AI Gateway controller and extproc v1.1.0) with the knob set on both sides, ' +
+      'through `aigw-scale bench --control-plane --find-ceiling`: routes added in steps until a step\'s routes were not all ready within the per-route timeout, then a bisection on the same fixture. ' +
+      'Envoy did not run (no registry reachable here ships it): a route is ready when Envoy Gateway serves it in xDS and the real extproc has loaded it. ' +
+      'The extension messages were measured by a recording proxy between Envoy Gateway and the AI Gateway extension server (gRPC length prefixes).',
+    '',
+    '## Ceilings',
+    '',
+    '| configuration | knob | backends | headers per backend | largest count all ready | first count that failed | limiting stage | the message that crossed | earlier routes still ready | search took |',
+    '|---|---|---:|---:|---:|---:|---|---|---|---:|',
+  ];
+  for (const { config, ceiling, minutes } of report.configurations) {
+    const refusal = ceiling.evidence?.grpcRefusal;
+    const crossed = refusal ? `${refusal.message}: ${count(refusal.bytes)} B > ${count(refusal.limitBytes)} B` : '—';
+    const earlier = ceiling.earlierRoutes ? `${ceiling.earlierRoutes.stillReady} of ${ceiling.earlierRoutes.checked}` : '—';
+    const failed = ceiling.failedAt !== undefined ? count(ceiling.failedAt) : `none up to ${count(ceiling.settings.maxRoutes)} (${ceiling.stoppedBy})`;
+    lines.push(`| ${config.name} | ${config.grpcMaxMessageSize} | ${config.backends} | ${config.headerMutations} | ${count(ceiling.ceiling)} | ${failed} | ${ceiling.limitingStage ?? '—'} | ${crossed} | ${earlier} | ${minutes.toFixed(1)} min |`);
+  }
+  lines.push('', '## Measured sizes', '', 'The largest size observed while exactly that many routes were live (see the report of each search for every sample).', '');
+  lines.push('| configuration | routes | filter config | xDS to the Envoy | extension request | extension response |', '|---|---:|---:|---:|---:|---:|');
+  for (const { config, sizes } of report.configurations) {
+    for (const n of SIZE_CHECKPOINTS) {
+      const s = sizes[String(n)];
+      if (s) lines.push(`| ${config.name} | ${count(n)} | ${mib(s.filterConfigBytes)} | ${mib(s.xdsBytes)} | ${mib(s.extensionRequestBytes)} | ${mib(s.extensionResponseBytes)} |`);
+    }
+  }
+  for (const { config, ceiling } of report.configurations.filter((c) => c.ceiling.evidence)) {
+    const evidence = ceiling.evidence!;
+    lines.push('', `## What a user sees when ${config.name} breaks (at ${count(ceiling.failedAt)} routes)`, '');
+    for (const [component, found] of Object.entries(evidence.logs)) lines.push(`- **${component}** logs: \`${found[0].slice(0, 400).replace(/`/g, "'")}\``);
+    if (Object.keys(evidence.logs).length === 0) lines.push('- No controller logged an error.');
+    for (const object of evidence.objects) {
+      const conditions = object.conditions.map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}`).join(', ') || 'no conditions';
+      lines.push(`- ${object.object}: ${conditions}`);
+    }
+    lines.push(`- Warning events in the namespace: ${evidence.warningEvents.length === 0 ? 'none' : evidence.warningEvents.join('; ')}`);
+    if (evidence.stopped.length > 0) lines.push(`- Stopped: ${evidence.stopped.join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

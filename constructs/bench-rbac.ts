@@ -1,0 +1,129 @@
+import { ApiObject, ApiObjectMetadata, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { gatewayClassName } from './conventions';
+
+/** Verbs the runner uses on the objects it applies (server-side apply is a PATCH that may create). */
+export const FIXTURE_VERBS: readonly string[] = ['create', 'get', 'list', 'patch', 'delete'];
+/** The Deployments of the two controllers, as their Helm charts name them (src/bench/preflight.ts CONTROLLERS). */
+export const BENCH_CONTROLLER_DEPLOYMENTS: readonly string[] = ['envoy-gateway', 'ai-gateway-controller'];
+/** The CRDs a run checks (src/bench/preflight.ts REQUIRED_CRDS). */
+export const BENCH_REQUIRED_CRDS: readonly string[] = [
+  'aigatewayroutes.aigateway.envoyproxy.io',
+  'aiservicebackends.aigateway.envoyproxy.io',
+  'backends.gateway.envoyproxy.io',
+  'gateways.gateway.networking.k8s.io',
+  'gatewayclasses.gateway.networking.k8s.io',
+];
+
+/** Namespaced kinds a run's `--milestone KIND:…` may watch in the fixture namespace, and their API resource. */
+export const MILESTONE_KINDS: Readonly<Record<string, { readonly apiGroup: string; readonly resourceType: string }>> = {
+  AIGatewayRoute: { apiGroup: 'aigateway.envoyproxy.io', resourceType: 'aigatewayroutes' },
+  AIServiceBackend: { apiGroup: 'aigateway.envoyproxy.io', resourceType: 'aiservicebackends' },
+  Backend: { apiGroup: 'gateway.envoyproxy.io', resourceType: 'backends' },
+  Gateway: { apiGroup: 'gateway.networking.k8s.io', resourceType: 'gateways' },
+  HTTPRoute: { apiGroup: 'gateway.networking.k8s.io', resourceType: 'httproutes' },
+};
+
+export interface BenchRbacProps {
+  /** Metadata of every object; the name and namespace are required (the ClusterRole's name adds the namespace). */
+  readonly metadata: ApiObjectMetadata & { readonly name: string; readonly namespace: string };
+  /** Fixture id of the run: its GatewayClass is the only cluster-scoped object the runner may change. */
+  readonly fixtureId: string;
+  /** Grants Deployments and Services (the mock provider). @default false */
+  readonly mockProvider?: boolean;
+  /** Grants Secrets and BackendSecurityPolicies. @default false */
+  readonly apiKeyAuth?: boolean;
+  /** Grants ClientTrafficPolicies. @default false */
+  readonly clientTrafficPolicy?: boolean;
+  /** Grants `nodes/proxy` get (the kubelet summary API). @default true */
+  readonly kubeletSummary?: boolean;
+  /** Kinds (keys of MILESTONE_KINDS) the run watches for milestones: grants list and watch on them. @default none */
+  readonly milestoneKinds?: readonly string[];
+  /** Namespace where the run profiles Envoy Gateway through the pod proxy (grants `pods/proxy` get there only). @default no profiling */
+  readonly profileNamespace?: string;
+  /** Controller Deployments preflight reads. @default BENCH_CONTROLLER_DEPLOYMENTS */
+  readonly controllerDeployments?: readonly string[];
+  /** CRDs preflight checks. @default BENCH_REQUIRED_CRDS */
+  readonly requiredCrds?: readonly string[];
+}
+
+const resources = (apiGroup: string, ...resourceTypes: string[]) => resourceTypes.map((resourceType) => kplus.ApiResource.custom({ apiGroup, resourceType }));
+/** A grant on named objects: cdk8s-plus has no factory for one outside its own constructs. */
+const named = (apiGroup: string, resourceType: string, names: readonly string[]): kplus.IApiEndpoint[] =>
+  names.map((resourceName) => ({ asApiResource: () => ({ apiGroup, resourceType, resourceName }), asNonApiResource: () => undefined }));
+
+/**
+ * The runner's ServiceAccount and what it may do, least privilege: a Role in the fixture namespace (apply, read,
+ * prune and delete the fixture's kinds) and a ClusterRole (its own GatewayClass, preflight's and the samplers'
+ * reads, discovery), each bound to the ServiceAccount; plus a Role in the profiled namespace when profiling.
+ * Objects in apply order: ServiceAccount, Role, RoleBinding, ClusterRole, ClusterRoleBinding.
+ */
+export class BenchRbac extends Construct {
+  readonly serviceAccount: kplus.ServiceAccount;
+  readonly role: kplus.Role;
+  readonly clusterRole: kplus.ClusterRole;
+  /** `pods/proxy` get in the profiled namespace, when profiling. */
+  readonly profileRole?: kplus.Role;
+
+  constructor(scope: Construct, id: string, props: BenchRbacProps) {
+    super(scope, id);
+    const { name, namespace } = props.metadata;
+    const clusterMetadata = { ...props.metadata, name: `${name}-${namespace}`, namespace: undefined }; // cluster-scoped names must not collide between namespaces
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: props.metadata });
+
+    this.role = new kplus.Role(this, 'Role', { metadata: props.metadata });
+    this.role.allow([...FIXTURE_VERBS], ...resources('aigateway.envoyproxy.io', 'aigatewayroutes', 'aiservicebackends', ...(props.apiKeyAuth ? ['backendsecuritypolicies'] : [])));
+    this.role.allow([...FIXTURE_VERBS], ...resources('gateway.envoyproxy.io', 'backends', ...(props.clientTrafficPolicy ? ['clienttrafficpolicies'] : [])));
+    this.role.allow([...FIXTURE_VERBS], ...resources('gateway.networking.k8s.io', 'gateways'));
+    // configmaps: the ApplySet parent (and the mock's code); services: one per backend in front of the mock
+    this.role.allow([...FIXTURE_VERBS], ...resources('', 'configmaps', ...(props.mockProvider ? ['services'] : []), ...(props.apiKeyAuth ? ['secrets'] : [])));
+    if (props.mockProvider) this.role.allow([...FIXTURE_VERBS], ...resources('apps', 'deployments'));
+    // milestones: one list-then-watch per kind on the fixture namespace's collection
+    const watched = (props.milestoneKinds ?? []).map((kind) => MILESTONE_KINDS[kind]);
+    if (watched.length > 0) this.role.allow(['list', 'watch'], ...watched.map((resource) => kplus.ApiResource.custom(resource)));
+    this.bind(new kplus.RoleBinding(this, 'RoleBinding', { metadata: props.metadata, role: this.role }));
+
+    this.clusterRole = new kplus.ClusterRole(this, 'ClusterRole', { metadata: clusterMetadata });
+    // the run's GatewayClass: create/list cannot be limited by name; get/patch/delete only its own
+    this.clusterRole.allow(['create', 'list'], ...resources('gateway.networking.k8s.io', 'gatewayclasses'));
+    this.clusterRole.allow(['get', 'patch', 'delete'], ...named('gateway.networking.k8s.io', 'gatewayclasses', [gatewayClassName(props.fixtureId)]));
+    // preflight: the CRDs are installed, the controllers' Deployments (their image tags), the node count
+    this.clusterRole.allowGet(...named('apiextensions.k8s.io', 'customresourcedefinitions', props.requiredCrds ?? BENCH_REQUIRED_CRDS));
+    this.clusterRole.allowGet(...named('apps', 'deployments', props.controllerDeployments ?? BENCH_CONTROLLER_DEPLOYMENTS));
+    this.clusterRole.allowList(...resources('', 'nodes'));
+    // cleanup finds the run's ApplySet parent by label across namespaces
+    this.clusterRole.allowList(...resources('', 'configmaps'));
+    // samplers: the components' pods in their namespaces, their usage from metrics-server or the kubelets
+    this.clusterRole.allow(['get', 'list'], ...resources('', 'pods'));
+    this.clusterRole.allow(['get', 'list'], ...resources('metrics.k8s.io', 'pods'));
+    if (props.kubeletSummary ?? true) this.clusterRole.allowGet(...resources('', 'nodes/proxy'));
+    // discovery (kind → resource path) and /version
+    this.clusterRole.allowGet(...['/api', '/api/*', '/apis', '/apis/*', '/version'].map((url) => kplus.NonApiResource.of(url)));
+    dropEmptyResourceNames(this.clusterRole);
+    this.bind(new kplus.ClusterRoleBinding(this, 'ClusterRoleBinding', { metadata: clusterMetadata, role: this.clusterRole }));
+
+    if (props.profileNamespace !== undefined) {
+      const metadata = { ...props.metadata, name: `${name}-${namespace}-profiles`, namespace: props.profileNamespace };
+      this.profileRole = new kplus.Role(this, 'ProfileRole', { metadata });
+      this.profileRole.allowGet(...resources('', 'pods/proxy'));
+      this.bind(new kplus.RoleBinding(this, 'ProfileRoleBinding', { metadata, role: this.profileRole }));
+    }
+  }
+
+  private bind(binding: kplus.RoleBinding | kplus.ClusterRoleBinding): void {
+    binding.addSubjects(this.serviceAccount);
+  }
+}
+
+/**
+ * cdk8s-plus-28 renders `resourceNames: []` on a ClusterRole's unnamed grants. Kubernetes reads that as every name,
+ * but a reader (and a review of the rules) reads "no names": drop it. Rules render one per endpoint, in grant order.
+ */
+function dropEmptyResourceNames(clusterRole: kplus.ClusterRole): void {
+  const endpoints = clusterRole.rules.flatMap((rule) => rule.endpoints);
+  endpoints.forEach((endpoint, index) => {
+    const resource = endpoint.asApiResource();
+    if (resource && !resource.resourceName) ApiObject.of(clusterRole).addJsonPatch(JsonPatch.remove(`/rules/${index}/resourceNames`));
+  });
+}
