@@ -18,7 +18,7 @@ export type MeasuredSizes = Readonly<Record<string, SizesAt>>;
 export interface GrpcLimitReport {
   readonly command: string;
   machine: string;
-  readonly configurations: { readonly config: LimitConfig; readonly ceiling: CeilingResult; readonly sizes: MeasuredSizes; readonly minutes: number }[];
+  readonly configurations: { readonly config: LimitConfig; readonly namespace: string; readonly ceiling: CeilingResult; readonly sizes: MeasuredSizes; readonly minutes: number }[];
 }
 
 const count = (n: number | undefined) => (n === undefined ? '—' : n.toLocaleString('en-US'));
@@ -49,7 +49,7 @@ export function renderGrpcLimitPage(report: GrpcLimitReport): string {
     const crossed = refusal ? `${refusal.message}: ${count(refusal.bytes)} B > ${count(refusal.limitBytes)} B` : '—';
     const earlier = ceiling.earlierRoutes ? `${ceiling.earlierRoutes.stillReady} of ${ceiling.earlierRoutes.checked}` : '—';
     const failed = ceiling.failedAt !== undefined ? count(ceiling.failedAt) : `none up to ${count(ceiling.settings.maxRoutes)} (${ceiling.stoppedBy})`;
-    lines.push(`| ${config.name} | ${config.grpcMaxMessageSize} | ${config.backends} | ${config.headerMutations} | ${count(ceiling.ceiling)} | ${failed} | ${ceiling.limitingStage ?? '—'} | ${crossed} | ${earlier} | ${minutes.toFixed(1)} min |`);
+    lines.push(`| ${config.name} | ${config.grpcMaxMessageSize} | ${config.backends} | ${config.headerMutations} | ${count(ceiling.ceiling)} | ${failed} | ${ceiling.limitingStage ?? '—'} | ${crossed} | ${earlier} | ${Number.isNaN(minutes) ? '—' : `${minutes.toFixed(1)} min`} |`);
   }
   lines.push('', '## Measured sizes', '', 'The largest size observed while exactly that many routes were live (see the report of each search for every sample).', '');
   lines.push('| configuration | routes | filter config | xDS to the Envoy | extension request | extension response |', '|---|---:|---:|---:|---:|---:|');

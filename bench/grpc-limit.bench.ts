@@ -9,6 +9,7 @@
  *          --docs FILE (also write the page, e.g. docs/grpc-limit.md)
  *          --calibration FILE (write the measured sizes the plan's test holds the model against,
  *          e.g. tests/plan/measured-sizes.json)
+ *          --render-only (no searches: read DIR/<config>/ of an earlier run and write the files again)
  * Needs `npx aigw-scale local build --with-controllers`.
  */
 import { spawn } from 'node:child_process';
@@ -86,9 +87,14 @@ async function searchOne(config: LimitConfig, out: string, budget: string): Prom
     downLocalCluster(dir);
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  return { ...readSearch(config, runDir), minutes: (performance.now() - started) / 60_000 };
+}
+
+/** A finished search's outcome and sizes, from its output directory. */
+function readSearch(config: LimitConfig, runDir: string): Omit<GrpcLimitReport['configurations'][number], 'minutes'> {
   const ceiling = JSON.parse(fs.readFileSync(path.join(runDir, 'ceiling.json'), 'utf8')) as CeilingResult;
   const results = JSON.parse(fs.readFileSync(path.join(runDir, 'results.json'), 'utf8')) as BenchResults;
-  return { config, ceiling, sizes: measuredSizes(results), minutes: (performance.now() - started) / 60_000 };
+  return { config, namespace: results.settings.namespace, ceiling, sizes: measuredSizes(results) };
 }
 
 async function main(): Promise<void> {
@@ -102,26 +108,45 @@ async function main(): Promise<void> {
   const budget = arg('budget', '30m');
   const docs = process.argv.includes('--docs') ? path.resolve(arg('docs', '')) : undefined;
   const calibration = process.argv.includes('--calibration') ? path.resolve(arg('calibration', '')) : undefined;
-  requireBinaries([...CONTROLLER_COMPONENTS]);
+  const renderOnly = process.argv.includes('--render-only');
+  const earlierFile = path.join(out, 'grpc-limit.json');
+  const earlier = renderOnly && fs.existsSync(earlierFile) ? (JSON.parse(fs.readFileSync(earlierFile, 'utf8')) as GrpcLimitReport) : undefined;
+  if (!renderOnly) requireBinaries([...CONTROLLER_COMPONENTS]);
   fs.mkdirSync(out, { recursive: true });
   const loadBefore = os.loadavg();
-  const report: GrpcLimitReport = { command: `npm run bench:grpc-limit -- ${process.argv.slice(2).join(' ')}`, machine: '', configurations: [] };
+  const report: GrpcLimitReport = { command: earlier?.command ?? `npm run bench:grpc-limit -- ${process.argv.slice(2).join(' ')}`, machine: earlier?.machine ?? '', configurations: [] };
   const write = () => {
     const cpu = os.cpus();
-    report.machine = `${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`;
+    if (!earlier) report.machine = `${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`;
     fs.writeFileSync(path.join(out, 'grpc-limit.json'), `${JSON.stringify(report, null, 1)}\n`);
     const page = renderGrpcLimitPage(report);
     fs.writeFileSync(path.join(out, 'grpc-limit.md'), page);
     if (docs) fs.writeFileSync(docs, page);
     if (calibration) {
-      const measured = report.configurations.map((c) => ({ name: c.config.name, grpcMaxMessageSize: c.config.grpcMaxMessageSize, backends: c.config.backends, headerMutations: c.config.headerMutations, sizes: c.sizes }));
+      const measured = report.configurations.map((c) => ({
+        name: c.config.name,
+        namespace: c.namespace,
+        grpcMaxMessageSize: c.config.grpcMaxMessageSize,
+        backends: c.config.backends,
+        headerMutations: c.config.headerMutations,
+        ...(c.ceiling.limitingStage === 'extension-message' && { failedAt: c.ceiling.failedAt }),
+        sizes: c.sizes,
+      }));
       fs.writeFileSync(calibration, `${JSON.stringify({ writtenBy: report.command, measured }, null, 1)}\n`);
     }
   };
   for (const config of CONFIGS.filter((c) => only.length === 0 || only.includes(c.name))) {
+    // --render-only: the searches of an earlier run in DIR, read again (e.g. after the page's renderer changed).
+    if (renderOnly) {
+      const runDir = path.join(out, config.name);
+      const before = earlier?.configurations.find((c) => c.config.name === config.name);
+      if (fs.existsSync(path.join(runDir, 'ceiling.json'))) report.configurations.push({ ...readSearch(config, runDir), minutes: before?.minutes ?? Number.NaN });
+      continue;
+    }
     report.configurations.push(await searchOne(config, out, budget));
     write(); // after each search: a long benchmark keeps what it has measured
   }
+  if (renderOnly) write();
   process.stderr.write(`\nresults: ${path.join(out, 'grpc-limit.json')}, ${path.join(out, 'grpc-limit.md')}\n`);
 }
 

@@ -86,7 +86,7 @@ export async function main(deps: ProgramDeps = {}): Promise<Record<string, unkno
       envoyGateway: { maxMessageSize: egQuantity, bytes: egQuantity.apply((q) => parseGrpcMessageLimit(q).bytes) },
       aiGateway: { maxRecvMsgSize: aigwBytes, bytes: aigwBytes.apply(Number) },
     },
-    predictedExtensionMessageBytes: plan.extensionMessageBytes,
+    predictedExtensionMessageBytes: Math.max(plan.extensionRequestBytes, plan.extensionResponseBytes),
     versions: {
       envoyGateway: config.versions.envoyGateway,
       aiGateway: config.versions.aiGateway,

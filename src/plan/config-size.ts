@@ -1,8 +1,8 @@
 /**
- * A model of how AI Gateway's route configuration grows with the fixture, and which Kubernetes or gRPC limit
- * it crosses first. Everything here is an estimate from the filterapi format (REFERENCE.md: per route one
- * `backends` entry of ≈125 B and one `models` entry of ≈83 B at default names) and from the Envoy xDS objects
- * Envoy Gateway sends to the extension server per route; not yet calibrated against the real controllers.
+ * How AI Gateway's route configuration and the Envoy Gateway → AI Gateway extension messages grow with the
+ * fixture, and which Kubernetes or gRPC limit they cross first. Each size is linear in routes, headers per
+ * backend and backends, with coefficients fitted to what `npm run bench:grpc-limit` measured against the real
+ * controllers (tests/plan/measured-sizes.json; the plan's test holds this model within 10 % of it).
  */
 
 /** Kubernetes' object size limit (etcd request limit): the legacy single filter-config Secret must fit. */
@@ -11,20 +11,28 @@ export const LEGACY_SECRET_LIMIT_BYTES = 1_048_576;
 export const BUNDLE_PART_BYTES = 700 * 1024;
 export const BUNDLE_PARTS = 8;
 
-/** Assumptions, with their sources; printed by `aigw-scale plan` so nobody mistakes the model for a measurement. */
-export const ASSUMPTIONS = {
-  /** YAML of a `backends` entry beyond its name (schema, auth, per-entry keys), bytes. */
-  backendEntryOverheadBytes: 85,
-  /** YAML of a `models` entry beyond the model name (owner, created time, keys), bytes. */
-  modelEntryOverheadBytes: 71,
-  /** One `set` header of a headerMutation in the backends entry: `- name: …\n  value: …\n`. */
-  headerEntryOverheadBytes: 20,
-  /** Fixed part of the filter config (version, metadata keys, the route-not-found entries …), bytes. */
-  filterConfigBaseBytes: 2_048,
-  /** xDS per route sent to the extension server: one Envoy route (header matcher + per-filter config) and one cluster. */
-  xdsPerRouteBytes: 2_100,
-  /** xDS that does not grow with routes: listener, HTTP connection manager, filters, secrets. */
-  xdsBaseBytes: 40_000,
+/** bytes = base + routes × (perRoute + headers × perRoutePerHeader) + backends × perBackend. */
+export interface LinearSize {
+  readonly baseBytes: number;
+  readonly perRouteBytes: number;
+  readonly perRoutePerHeaderBytes: number;
+  readonly perBackendBytes: number;
+}
+
+/**
+ * The fitted coefficients, at the benchmark's names (namespace `aigw-scale-bench`, `route-NNNNNN`, `model-NNNNNN`,
+ * `backend-NNN`). The filter config also grows by one byte per route for each namespace character beyond those
+ * (the backend entry's name carries it); the extension messages' dependence on name lengths is not modelled.
+ */
+export const CALIBRATION = {
+  versions: 'Envoy Gateway v1.8.1, AI Gateway v1.1.0',
+  namespace: 'aigw-scale-bench',
+  /** The per-Gateway filterapi.Config (all Secret parts). */
+  filterConfig: { baseBytes: 77, perRouteBytes: 220, perRoutePerHeaderBytes: 0, perBackendBytes: 0 },
+  /** PostTranslateModify request: every listener, route, cluster and secret Envoy Gateway translated. */
+  extensionRequest: { baseBytes: 3_626, perRouteBytes: 1_616, perRoutePerHeaderBytes: 0, perBackendBytes: 0 },
+  /** PostTranslateModify response: the same resources as the extension rewrote them (about twice the request). */
+  extensionResponse: { baseBytes: 4_468, perRouteBytes: 3_192, perRoutePerHeaderBytes: 0, perBackendBytes: 0 },
 } as const;
 
 export interface PlanInput {
@@ -36,8 +44,10 @@ export interface PlanInput {
   readonly grpcMaxMessageBytes: number;
 }
 
+export type LimitName = 'legacy-secret' | 'bundle-parts' | 'extension-request' | 'extension-response';
+
 export interface LimitCheck {
-  readonly name: 'legacy-secret' | 'bundle-parts' | 'extension-grpc';
+  readonly name: LimitName;
   readonly description: string;
   readonly limitBytes: number;
   readonly predictedBytes: number;
@@ -46,70 +56,82 @@ export interface LimitCheck {
   readonly crossedAtRoutes: number;
   /** What happens when it is crossed. */
   readonly consequence: string;
+  /** gRPC limits: the smallest whole-MiB knob that clears this prediction with 10 % headroom, e.g. `26Mi`. */
+  readonly knobToClear?: string;
 }
 
 export interface Plan {
   readonly input: PlanInput;
-  readonly filterConfigBytesPerRoute: number;
   readonly filterConfigBytes: number;
+  readonly filterConfigBytesPerRoute: number;
+  readonly extensionRequestBytes: number;
+  readonly extensionResponseBytes: number;
+  /** The larger of the two extension messages, per route: what moves the gRPC knob. */
   readonly extensionMessageBytesPerRoute: number;
-  readonly extensionMessageBytes: number;
   readonly limits: readonly LimitCheck[];
   /** The limit crossed at the lowest route count. */
   readonly firstLimit: LimitCheck;
   /** True when a limit that breaks routing (bundle parts, gRPC) is crossed at the planned route count. */
   readonly blocking: boolean;
-  readonly assumptions: typeof ASSUMPTIONS;
+  readonly calibration: typeof CALIBRATION;
 }
 
-const digits = (n: number) => String(n).length;
+/** Bytes per route of a size for this fixture (headers and, for the filter config, the namespace's length). */
+function perRoute(size: LinearSize, input: PlanInput, namespaceBytes: number): number {
+  return size.perRouteBytes + input.headerMutations * size.perRoutePerHeaderBytes + namespaceBytes;
+}
 
-/** Filter-config bytes contributed by one route at the widest names of this fixture. */
+/** Filter-config bytes contributed by one route. */
 export function filterConfigBytesPerRoute(input: PlanInput): number {
-  const routeName = 'route-000000'.length + Math.max(0, digits(input.routes) - 6);
-  const backendName = 'backend-000'.length + Math.max(0, digits(input.backends) - 3);
-  // `<ns>/<backend>/route/<route>/rule/0/ref/0`
-  const backendEntryName = input.namespace.length + 1 + backendName + '/route/'.length + routeName + '/rule/0/ref/0'.length;
-  const modelName = 'model-000000'.length + Math.max(0, digits(input.routes) - 6);
-  const headers = input.headerMutations * (ASSUMPTIONS.headerEntryOverheadBytes + 'x-aigw-scale-header-00'.length + 'value-00'.length);
-  return backendEntryName + ASSUMPTIONS.backendEntryOverheadBytes + headers + modelName + ASSUMPTIONS.modelEntryOverheadBytes;
+  const extraDigits = Math.max(0, String(input.routes).length - 6); // route-NNNNNN and model-NNNNNN widen past 6 digits
+  return perRoute(CALIBRATION.filterConfig, input, input.namespace.length - CALIBRATION.namespace.length) + 2 * extraDigits;
 }
 
-function crossing(base: number, perRoute: number, limit: number): number {
-  return Math.max(1, Math.floor((limit - base) / perRoute) + 1);
+function crossing(base: number, perRouteBytes: number, limit: number): number {
+  return Math.max(1, Math.floor((limit - base) / perRouteBytes) + 1);
+}
+
+/** The smallest whole-MiB quantity at least 10 % above `bytes`. */
+export function knobFor(bytes: number): string {
+  return `${Math.ceil((bytes * 1.1) / 2 ** 20)}Mi`;
 }
 
 export function planConfigSize(input: PlanInput): Plan {
-  const perRoute = filterConfigBytesPerRoute(input);
-  const filterConfigBytes = ASSUMPTIONS.filterConfigBaseBytes + perRoute * input.routes;
-  const xdsBytes = ASSUMPTIONS.xdsBaseBytes + ASSUMPTIONS.xdsPerRouteBytes * input.routes;
-  const check = (name: LimitCheck['name'], description: string, limitBytes: number, predictedBytes: number, base: number, per: number, consequence: string): LimitCheck => ({
-    name,
-    description,
-    limitBytes,
-    predictedBytes,
-    crossed: predictedBytes > limitBytes,
-    crossedAtRoutes: crossing(base, per, limitBytes),
-    consequence,
-  });
+  const fixed = (size: LinearSize) => size.baseBytes + input.backends * size.perBackendBytes;
+  const filterPerRoute = filterConfigBytesPerRoute(input);
+  const requestPerRoute = perRoute(CALIBRATION.extensionRequest, input, 0);
+  const responsePerRoute = perRoute(CALIBRATION.extensionResponse, input, 0);
+  const sizes = {
+    filterConfig: { base: fixed(CALIBRATION.filterConfig), per: filterPerRoute },
+    request: { base: fixed(CALIBRATION.extensionRequest), per: requestPerRoute },
+    response: { base: fixed(CALIBRATION.extensionResponse), per: responsePerRoute },
+  };
+  const at = (s: { base: number; per: number }) => s.base + s.per * input.routes;
+  const check = (name: LimitName, description: string, limitBytes: number, size: { base: number; per: number }, consequence: string): LimitCheck => {
+    const predictedBytes = at(size);
+    const crossed = predictedBytes > limitBytes;
+    return { name, description, limitBytes, predictedBytes, crossed, crossedAtRoutes: crossing(size.base, size.per, limitBytes), consequence, ...(name.startsWith('extension') && { knobToClear: knobFor(predictedBytes) }) };
+  };
+  const grpcFailure = 'Envoy Gateway logs ResourceExhausted and skips publishing xDS: Envoy keeps its last good config, routes ready before stay ready, new routes never become ready, and no status condition says so';
   const limits = [
-    check('legacy-secret', 'legacy filter-config Secret (1 MiB object limit)', LEGACY_SECRET_LIMIT_BYTES, filterConfigBytes, ASSUMPTIONS.filterConfigBaseBytes, perRoute,
+    check('legacy-secret', 'legacy filter-config Secret (1 MiB object limit)', LEGACY_SECRET_LIMIT_BYTES, sizes.filterConfig,
       'the legacy Secret is no longer written; only the index + part Secrets carry the config (fine for v1.1 extprocs)'),
-    check('bundle-parts', `filter-config part Secrets (${BUNDLE_PARTS} × 700 KiB)`, BUNDLE_PART_BYTES * BUNDLE_PARTS, filterConfigBytes, ASSUMPTIONS.filterConfigBaseBytes, perRoute,
+    check('bundle-parts', `filter-config part Secrets (${BUNDLE_PARTS} × 700 KiB)`, BUNDLE_PART_BYTES * BUNDLE_PARTS, sizes.filterConfig,
       'the controller cannot store the config: new routes never become ready'),
-    check('extension-grpc', 'Envoy Gateway → AI Gateway extension gRPC message', input.grpcMaxMessageBytes, xdsBytes, ASSUMPTIONS.xdsBaseBytes, ASSUMPTIONS.xdsPerRouteBytes,
-      'the translation fails with ResourceExhausted: Envoy keeps its last good config, new routes never become ready'),
+    check('extension-request', 'extension gRPC request (Envoy Gateway → AI Gateway, PostTranslateModify)', input.grpcMaxMessageBytes, sizes.request, grpcFailure),
+    check('extension-response', 'extension gRPC response (AI Gateway → Envoy Gateway, about twice the request)', input.grpcMaxMessageBytes, sizes.response, grpcFailure),
   ];
   const firstLimit = [...limits].sort((a, b) => a.crossedAtRoutes - b.crossedAtRoutes)[0];
   return {
     input,
-    filterConfigBytesPerRoute: perRoute,
-    filterConfigBytes,
-    extensionMessageBytesPerRoute: ASSUMPTIONS.xdsPerRouteBytes,
-    extensionMessageBytes: xdsBytes,
+    filterConfigBytes: at(sizes.filterConfig),
+    filterConfigBytesPerRoute: filterPerRoute,
+    extensionRequestBytes: at(sizes.request),
+    extensionResponseBytes: at(sizes.response),
+    extensionMessageBytesPerRoute: Math.max(requestPerRoute, responsePerRoute),
     limits,
     firstLimit,
     blocking: limits.some((l) => l.crossed && l.name !== 'legacy-secret'),
-    assumptions: ASSUMPTIONS,
+    calibration: CALIBRATION,
   };
 }

@@ -11,7 +11,7 @@ import { startMockProvider } from '../../src/mock-provider';
 import { BenchResults, MilestoneRecord } from '../../src/results/schema';
 import { LoadShape, Scenario } from '../../src/scenario/types';
 import { StandInFaults, StandInGateway } from '../support/stand-in-gateway';
-import { connect, ensureCrds, list } from './support';
+import { connect, ensureCrds, ensureSharedNamespace, list } from './support';
 
 const ACTIVATION_DELAY_MS = 300;
 const healthGate = { maxErrorRate: 0.1, controllersReady: true, timeoutMs: 5000 };
@@ -214,7 +214,7 @@ describe('runScenario load shapes on the local control plane, through the STAND-
 
   test('the health gate passes once controller pods are Ready, and names those that never are', async () => {
     const namespace = 'envoy-gateway-system';
-    const createdNamespace = (await cluster.requestRetrying('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } })).status === 201;
+    await ensureSharedNamespace(cluster, namespace);
     const node = (await cluster.requestRetrying('GET', '/api/v1/nodes')).body.items[0].metadata.name;
     const pod = (name: string, nodeName: string) => ({
       apiVersion: 'v1',
@@ -242,7 +242,6 @@ describe('runScenario load shapes on the local control plane, through the STAND-
       expect(await checkHealthGate(cluster, { ...healthGate, controllersReady: false }, 3, 0)).toMatchObject({ passed: true, message: 'error rate 0.0 % (limit 10.0 %); controller readiness not required' });
     } finally {
       for (const name of ['gate-ready', 'gate-stuck']) await cluster.requestRetrying('DELETE', `${pods}/${name}?gracePeriodSeconds=0`);
-      if (createdNamespace) await cluster.requestRetrying('DELETE', `/api/v1/namespaces/${namespace}`);
     }
   });
 });

@@ -6,7 +6,7 @@
 import { AI_GATEWAY_NAMESPACE, ENVOY_GATEWAY_NAMESPACE } from '../../charts/helm-values';
 import { Cluster } from '../../src/kube/cluster';
 import { listPods, runPods } from '../../src/kube/gateway-envoy';
-import { connect } from './support';
+import { connect, ensureSharedNamespace } from './support';
 
 const envoyLabels = (gateway: string, namespace: string) => ({
   'app.kubernetes.io/name': 'envoy',
@@ -26,13 +26,10 @@ const PODS: { namespace: string; name: string; labels: Record<string, string> }[
 
 describe('pod selectors against pods labelled as the charts label them', () => {
   let cluster: Cluster;
-  const createdNamespaces: string[] = [];
   beforeAll(async () => {
     cluster = await connect();
     const node = (await cluster.requestRetrying('GET', '/api/v1/nodes')).body.items[0].metadata.name;
-    for (const namespace of [ENVOY_GATEWAY_NAMESPACE, AI_GATEWAY_NAMESPACE]) {
-      if ((await cluster.requestRetrying('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } })).status === 201) createdNamespaces.push(namespace);
-    }
+    for (const namespace of [ENVOY_GATEWAY_NAMESPACE, AI_GATEWAY_NAMESPACE]) await ensureSharedNamespace(cluster, namespace);
     for (const pod of PODS) {
       const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace, labels: pod.labels }, spec: { nodeName: node, containers: [{ name: 'c', image: 'c:test' }] } };
       expect((await cluster.requestRetrying('POST', `/api/v1/namespaces/${pod.namespace}/pods`, body)).status).toBe(201);
@@ -40,7 +37,6 @@ describe('pod selectors against pods labelled as the charts label them', () => {
   });
   afterAll(async () => {
     for (const pod of PODS) await cluster.requestRetrying('DELETE', `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}?gracePeriodSeconds=0`);
-    for (const namespace of createdNamespaces) await cluster.requestRetrying('DELETE', `/api/v1/namespaces/${namespace}`);
     cluster.close();
   });
 

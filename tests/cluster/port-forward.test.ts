@@ -9,7 +9,7 @@ import { ENVOY_GATEWAY_NAMESPACE } from '../../charts/helm-values';
 import { PortForward } from '../../src/bench/port-forward';
 import { Cluster } from '../../src/kube/cluster';
 import { gatewayEnvoySelector } from '../../src/kube/gateway-envoy';
-import { connect } from './support';
+import { connect, ensureSharedNamespace } from './support';
 
 const GATEWAY = { name: 'gw', namespace: 'pf-run' };
 const ENVOY_PORT = 10080;
@@ -39,13 +39,12 @@ describe('PortForward.toGateway', () => {
   let cluster: Cluster;
   let node: string;
   let servers: Record<'a' | 'b', Awaited<ReturnType<typeof namedServer>>>;
-  let createdNamespace = false;
   const made: string[] = [];
   beforeAll(async () => {
     cluster = await connect();
     node = (await cluster.requestRetrying('GET', '/api/v1/nodes')).body.items[0].metadata.name;
     servers = { a: await namedServer('a'), b: await namedServer('b') };
-    createdNamespace = (await cluster.requestRetrying('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ENVOY_GATEWAY_NAMESPACE } })).status === 201;
+    await ensureSharedNamespace(cluster, ENVOY_GATEWAY_NAMESPACE);
     const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'envoy-pf-run-gw', namespace: ENVOY_GATEWAY_NAMESPACE, labels }, spec: { selector: labels, ports: [{ port: 80, targetPort: ENVOY_PORT }] } };
     expect((await cluster.requestRetrying('POST', `/api/v1/namespaces/${ENVOY_GATEWAY_NAMESPACE}/services`, service)).status).toBe(201);
   });
@@ -55,7 +54,6 @@ describe('PortForward.toGateway', () => {
       await cluster.requestRetrying('DELETE', `${FORWARDS}/${name}`);
     }
     await cluster.requestRetrying('DELETE', `/api/v1/namespaces/${ENVOY_GATEWAY_NAMESPACE}/services/envoy-pf-run-gw`);
-    if (createdNamespace) await cluster.requestRetrying('DELETE', `/api/v1/namespaces/${ENVOY_GATEWAY_NAMESPACE}`);
     await servers.a.close();
     await servers.b.close();
     cluster.close();

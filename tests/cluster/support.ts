@@ -60,3 +60,20 @@ export async function cliAwait(...args: string[]): Promise<{ status: number | nu
   const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
   return { status, stdout, stderr };
 }
+
+/**
+ * Creates a namespace several suites share (e.g. envoy-gateway-system) unless it exists, waiting out one that
+ * another suite is deleting. Suites leave shared namespaces in place: deleting one would leave it Terminating,
+ * refusing new objects, for the next suite.
+ */
+export async function ensureSharedNamespace(cluster: Cluster, name: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const created = await cluster.requestRetrying('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    if (created.status === 201) return;
+    const existing = await cluster.requestRetrying('GET', `/api/v1/namespaces/${name}`);
+    if (existing.status === 200 && existing.body.status?.phase === 'Active') return;
+    if (Date.now() > deadline) throw new Error(`namespace ${name} is not usable after ${timeoutMs / 1000} s (HTTP ${created.status}, phase ${existing.body?.status?.phase})`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}

@@ -104,6 +104,18 @@ describe('control-plane readiness against the real controllers', () => {
     expect(largest('xds', rds) - rds(first('xds'))).toBeGreaterThan(50 * 500);
   });
 
+  test('every Envoy Gateway → extension translation call was recorded, OK, and its request and response grow with the routes', () => {
+    const calls = (results.extensionCalls ?? []).filter((c) => c.method === 'PostTranslateModify');
+    expect(calls.length).toBeGreaterThan(3);
+    expect(calls.filter((c) => c.grpcStatus !== 0)).toEqual([]);
+    expect(calls.every((c) => c.requestMessages === 1 && c.requestBytes > 0 && c.responseBytes > 0)).toBe(true);
+    const at = (live: number, of: (c: (typeof calls)[number]) => number) => Math.max(...calls.filter((c) => c.liveObjects === live).map(of));
+    // 50 more routes: the request carries each route's xDS (≥ 500 B each), the response the extension's rewrite of it.
+    expect(at(ROUTES, (c) => c.requestBytes) - at(1, (c) => c.requestBytes)).toBeGreaterThan(50 * 500);
+    expect(at(ROUTES, (c) => c.responseBytes) - at(1, (c) => c.responseBytes)).toBeGreaterThan(50 * 500);
+    expect(results.notMeasured.join('\n')).not.toContain('extension gRPC messages: not measured');
+  });
+
   test('the report says Envoy did not run', () => {
     expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('Envoy did not run');
   });

@@ -8,7 +8,8 @@ import { Cluster } from '../../src/kube/cluster';
  * to the mock provider, using the AIGatewayRoutes' annotations as they appear in a real apiserver. A route
  * answers only `activationDelayMs` after the stand-in first saw it, like the extproc picking up its config.
  * It forwards with the Host of the backend's Service, so the mock answers with that backend's identity.
- * `faults` makes chosen models misbehave, for tests of the runner's readiness rule and health gate.
+ * `faults` makes chosen models misbehave, for tests of the runner's readiness rule and health gate, or caps the
+ * routes its config takes, for the ceiling search.
  */
 export class StandInGateway {
   private readonly routes = new Map<string, { backend: string; activeAtMs: number; answered: number }>();
@@ -45,6 +46,9 @@ export class StandInGateway {
   private async poll(): Promise<void> {
     const response = await this.cluster.request('GET', `/apis/aigateway.envoyproxy.io/v1beta1/namespaces/${this.namespace}/aigatewayroutes`);
     if (response.status !== 200) return;
+    // Over capacity the config stops updating, as Envoy Gateway skips publishing when a translation fails: the
+    // routes served so far stay served, new ones never are.
+    if (this.faults.capacity !== undefined && (response.body.items ?? []).length > this.faults.capacity) return;
     const seen = new Set<string>();
     for (const route of response.body.items ?? []) {
       const model = route.metadata.annotations?.[MODEL_ANNOTATION];
@@ -96,4 +100,6 @@ export interface StandInFaults {
   readonly neverActive?: ReadonlySet<string>;
   /** Models that, once active, answer every other request with 503, like a route flapping between configs. */
   readonly flapping?: ReadonlySet<string>;
+  /** The most routes the stand-in's config takes: with more, it stops updating (a ceiling to find). */
+  readonly capacity?: number;
 }

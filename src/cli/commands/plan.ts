@@ -10,12 +10,12 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 export function describePlan(plan: Plan): string[] {
   const lines = [
     `routes ${formatCount(plan.input.routes)}, backends ${plan.input.backends}, header mutations ${plan.input.headerMutations}, gRPC limit ${kib(plan.input.grpcMaxMessageBytes)}`,
-    `filter config ≈ ${kib(plan.filterConfigBytes)} (${plan.filterConfigBytesPerRoute} B/route); extension message ≈ ${kib(plan.extensionMessageBytes)} (${plan.extensionMessageBytesPerRoute} B/route)`,
+    `filter config ≈ ${kib(plan.filterConfigBytes)} (${plan.filterConfigBytesPerRoute} B/route); extension request ≈ ${kib(plan.extensionRequestBytes)}, response ≈ ${kib(plan.extensionResponseBytes)} (${plan.extensionMessageBytesPerRoute} B/route)`,
     ...plan.limits.map(
-      (l) => `  ${l.crossed ? 'CROSSED' : 'ok     '} ${l.description}: ${kib(l.predictedBytes)} of ${kib(l.limitBytes)}; crossed at ${formatCount(l.crossedAtRoutes)} routes`,
+      (l) => `  ${l.crossed ? 'CROSSED' : 'ok     '} ${l.description}: ${kib(l.predictedBytes)} of ${kib(l.limitBytes)}; crossed at ${formatCount(l.crossedAtRoutes)} routes${l.crossed && l.knobToClear ? `; --grpc-max-message-size ${l.knobToClear} clears it` : ''}`,
     ),
     `first limit crossed: ${plan.firstLimit.description} at ${formatCount(plan.firstLimit.crossedAtRoutes)} routes → ${plan.firstLimit.consequence}`,
-    'model: estimates from the filterapi format and Envoy xDS per route, not yet calibrated against the real controllers (assumptions in src/plan/config-size.ts)',
+    `model: linear fits to what \`npm run bench:grpc-limit\` measured against ${plan.calibration.versions} (tests/plan/measured-sizes.json; src/plan/config-size.ts); other versions or much longer names may differ`,
   ];
   return lines;
 }
