@@ -59,6 +59,14 @@ export function renderGrpcLimitPage(report: GrpcLimitReport): string {
       if (s) lines.push(`| ${config.name} | ${count(n)} | ${mib(s.filterConfigBytes)} | ${mib(s.xdsBytes)} | ${mib(s.extensionRequestBytes)} | ${mib(s.extensionResponseBytes)} |`);
     }
   }
+  lines.push('', '## How each search went', '', 'Each probe: the route count, ✓ when every route created for it was ready within the timeout, ✗ when not, (+k) the routes created together for it.', '');
+  for (const { config, ceiling } of report.configurations) {
+    const probe = (p: CeilingResult['probes'][number]) => `${count(p.routes)} ${p.ready ? '✓' : '✗'}${p.added !== undefined ? ` (+${count(p.added)})` : ''}`;
+    const ramp = ceiling.probes.filter((p) => p.search === 'ramp');
+    const bisect = ceiling.probes.filter((p) => p.search === 'bisect');
+    lines.push(`- **${config.name}** (timeout ${ceiling.settings.perRouteTimeoutMs / 1000} s per route): ramp ${ramp.length > 6 ? `${ramp.slice(0, 2).map(probe).join(', ')}, …, ${ramp.slice(-3).map(probe).join(', ')}` : ramp.map(probe).join(', ')}` +
+      `${bisect.length > 0 ? `; bisect ${bisect.map(probe).join(', ')}` : ''}; stopped by ${ceiling.stoppedBy}.`);
+  }
   for (const { config, ceiling } of report.configurations.filter((c) => c.ceiling.evidence)) {
     const evidence = ceiling.evidence!;
     lines.push('', `## What a user sees when ${config.name} breaks (at ${count(ceiling.failedAt)} routes)`, '');

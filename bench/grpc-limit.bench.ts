@@ -77,9 +77,9 @@ async function searchOne(config: LimitConfig, out: string, budget: string): Prom
     const state = await upLocalCluster({ dir, nodes: 1, controllers: true, grpcMaxMessageSize: config.grpcMaxMessageSize, onProgress: (line) => process.stderr.write(`  ${line}\n`) });
     const args = [
       'bench', '--control-plane', '--find-ceiling', '--kubeconfig', state.kubeconfig, '--grpc-max-message-size', config.grpcMaxMessageSize,
-      '--routes', String(config.maxRoutes), '--backends', String(config.backends), '--header-mutation', String(config.headerMutations),
+      '--routes', String(config.maxRoutes), '--backends', String(config.backends), '--header-mutations', String(config.headerMutations),
       '--ceiling-step', String(config.step), '--ceiling-resolution', String(config.resolution), '--ceiling-budget', budget,
-      '--per-route-timeout', config.perRouteTimeout, '--fixture', `grpc-${config.name.toLowerCase()}`, '--out', runDir,
+      '--per-route-timeout', config.perRouteTimeout, '--fixture-id', `grpc-${config.name.toLowerCase()}`, '--out', runDir,
     ];
     const code = await cli(args, env);
     if (code !== 0) throw new Error(`the ceiling search of ${config.name} exited with ${code}`);

@@ -1,53 +1,99 @@
 /**
- * The validated description of a scale fixture. Every entry point (CLI flags, `cdk8s synth` environment
- * variables, Pulumi stack config) builds a FixtureSpec through `resolveFixtureSpec`, so defaults and limits
- * live in one place.
+ * The scale fixture's one definition: FIXTURE_SCHEMA names every knob once, with its default and limits.
+ * Everything else is derived from it: the FixtureSpec type, the CLI flags (`fixtureFlag`), the `cdk8s synth`
+ * environment variables (`fixtureEnvVar`), the Pulumi stack keys and `scenario.fixture` (the property names
+ * themselves), and results' settings (the resolved spec). `resolveFixtureSpec` is the one validation (Ajv).
  */
 
-import { ROUTE_API_VERSIONS, RouteApiVersion } from '../constructs/ai-route-set';
+import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
+import { ROUTE_API_VERSIONS } from '../constructs/ai-route-set';
 
 export const MAX_ROUTES = 100_000;
 /** AIServiceBackend `spec.headerMutation.set` holds at most 16 headers. */
 export const MAX_HEADER_MUTATIONS = 16;
 
-/** Input: what a user may set. Everything but `routes` has a default. */
-export interface FixtureSpecInput {
-  /** Number of AIGatewayRoutes (1 … 100,000). */
-  readonly routes: number;
-  /** Number of backends (Backend + AIServiceBackend pairs), 1 … routes. @default 1 */
-  readonly backends?: number;
-  /** Namespace of every namespaced object; a DNS-1123 label. @default "aigw-scale" */
-  readonly namespace?: string;
-  /** Fixture id carried in the `aigw-scale/fixture` label and cluster-scoped names. @default the namespace */
-  readonly fixtureId?: string;
-  /** Name of the Gateway the routes attach to; a DNS-1123 label. @default "aigw-scale" */
-  readonly gatewayName?: string;
-  /** Headers each AIServiceBackend sets through `headerMutation` (0 … 16); grows the filter config. @default 0 */
-  readonly headerMutations?: number;
-  /** API version of the AIGatewayRoutes. @default "v1beta1" */
-  readonly routeApiVersion?: RouteApiVersion;
-  /** Port of the mock provider Services the Backends point at. @default 8080 */
-  readonly providerPort?: number;
-  /**
-   * One FQDN every Backend points at instead of the per-backend mock Services
-   * (`<backend>.<namespace>.svc.cluster.local`). @default undefined (per-backend Services)
-   */
-  readonly providerHost?: string;
-  /** Port of the Gateway's HTTP listener. @default 80 */
-  readonly listenerPort?: number;
-  /** Envoy connection buffer limit set through a ClientTrafficPolicy, e.g. "32Mi". @default undefined (no policy) */
-  readonly connectionBufferLimit?: string;
-  /** Give every backend a BackendSecurityPolicy of type APIKey backed by one Secret. @default false */
-  readonly apiKeyAuth?: boolean;
-  /** Create the Namespace object as part of the fixture (never for "default"). @default true */
-  readonly createNamespace?: boolean;
+const DNS1123_LABEL = { type: 'string', maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', allowed: 'a DNS-1123 label: lowercase letters, digits and "-", 1-63 characters, starting and ending alphanumeric' } as const;
+const PORT = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+
+/**
+ * The knobs, in the order problems are reported. `allowed` (ignored by Ajv) says what a string accepts; integers,
+ * enums and booleans say it themselves. A knob without `default` is absent unless set (fixtureId: the namespace).
+ */
+export const FIXTURE_PROPERTIES = {
+  routes: { type: 'integer', minimum: 1, maximum: MAX_ROUTES, default: 10, description: 'number of AIGatewayRoutes' },
+  backends: { type: 'integer', minimum: 1, maximum: MAX_ROUTES, default: 1, description: 'number of backends (Backend + AIServiceBackend pairs), 1 … routes; route i uses backend ((i-1) mod M)+1' },
+  namespace: { ...DNS1123_LABEL, default: 'aigw-scale', description: 'namespace of every namespaced object' },
+  fixtureId: { ...DNS1123_LABEL, description: 'fixture id (label aigw-scale/fixture, cluster-scoped names); default: the namespace' },
+  gatewayName: { ...DNS1123_LABEL, default: 'aigw-scale', description: 'name of the Gateway the routes attach to' },
+  headerMutations: { type: 'integer', minimum: 0, maximum: MAX_HEADER_MUTATIONS, default: 0, description: 'headers each AIServiceBackend sets through headerMutation; grows the filter config' },
+  routeApiVersion: { enum: ROUTE_API_VERSIONS, default: 'v1beta1', description: 'API version of the AIGatewayRoutes' },
+  providerHost: {
+    type: 'string',
+    maxLength: 253,
+    pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+    not: { pattern: '^(localhost|127\\.\\d+\\.\\d+\\.\\d+|::1)$' },
+    allowed: 'a DNS name (e.g. mock.aigw-scale.svc.cluster.local); Envoy Gateway Backends forbid localhost and loopback addresses',
+    description: 'one FQDN every Backend points at instead of the per-backend mock provider Services',
+  },
+  providerPort: { ...PORT, default: 8080, description: 'port of the LLM provider the Backends point at' },
+  listenerPort: { ...PORT, default: 80, description: "port of the Gateway's HTTP listener" },
+  connectionBufferLimit: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$', allowed: 'a Kubernetes quantity such as "32Mi"', description: 'Envoy connection buffer limit through a ClientTrafficPolicy, e.g. 32Mi (default: no policy)' },
+  apiKeyAuth: { type: 'boolean', default: false, description: 'an APIKey BackendSecurityPolicy per backend (mock key)' },
+  createNamespace: { type: 'boolean', default: true, description: 'create the Namespace object (never for "default")' },
+  mockProvider: { type: 'boolean', default: false, description: 'run the mock LLM provider in the fixture (one Deployment, a Service per backend)' },
+} as const;
+
+type Properties = typeof FIXTURE_PROPERTIES;
+export type FixtureProp = keyof Properties;
+export const FIXTURE_PROPS = Object.keys(FIXTURE_PROPERTIES) as FixtureProp[];
+
+/** The JSON Schema of a fixture (draft 2020-12). */
+export const FIXTURE_SCHEMA = { type: 'object', additionalProperties: false, properties: FIXTURE_PROPERTIES } as const;
+
+type ValueOf<S> = S extends { enum: readonly (infer E)[] } ? E : S extends { type: 'integer' } ? number : S extends { type: 'boolean' } ? boolean : string;
+type Defaulted = { [K in FixtureProp]: Properties[K] extends { default: unknown } ? K : never }[FixtureProp];
+
+/** What a user may set: every knob is optional. */
+export type FixtureSpecInput = { readonly [K in FixtureProp]?: ValueOf<Properties[K]> };
+/** A validated fixture: defaults filled in (fixtureId too); providerHost and connectionBufferLimit only when set. */
+export type FixtureSpec = { readonly [K in Defaulted | 'fixtureId']: ValueOf<Properties[K]> } & { readonly [K in Exclude<FixtureProp, Defaulted | 'fixtureId'>]?: ValueOf<Properties[K]> };
+
+/** The flag of a knob: its name in kebab case; a knob that defaults to true is turned off with `--no-…`. */
+export function fixtureFlag(prop: FixtureProp): string {
+  const kebab = prop.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return (FIXTURE_PROPERTIES[prop] as { default?: unknown }).default === true ? `--no-${kebab}` : `--${kebab}`;
 }
 
-/** A FixtureSpec with every default filled in and every value checked. */
-export type FixtureSpec = Required<Omit<FixtureSpecInput, 'providerHost' | 'connectionBufferLimit'>> &
-  Pick<FixtureSpecInput, 'providerHost' | 'connectionBufferLimit'>;
+/** The `cdk8s synth` environment variable of a knob: AIGW_SCALE_ and its name in upper snake case. */
+export const fixtureEnvVar = (prop: FixtureProp): string => `AIGW_SCALE_${prop.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
-/** One invalid setting: which prop, what was given, what is allowed. */
+/**
+ * A number when the text is one, else the text itself, so validation can report exactly what was given
+ * ("2.5" stays 2.5 and is rejected as a non-integer; "ten" is reported as "ten").
+ */
+export function numberOrText(text: string): number | string {
+  return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
+}
+
+/**
+ * The knobs from text (environment variables, Pulumi config): integers and booleans converted by the schema's
+ * types, anything unconvertible kept as given for the validator to report. Unset or empty: the default applies.
+ */
+export function fixtureInputFromText(read: (prop: FixtureProp) => string | undefined): FixtureSpecInput {
+  const input: Record<string, unknown> = {};
+  for (const prop of FIXTURE_PROPS) {
+    const text = read(prop)?.trim();
+    if (text === undefined || text === '') continue;
+    const type = (FIXTURE_PROPERTIES[prop] as { type?: string }).type;
+    input[prop] = type === 'integer' ? numberOrText(text) : type === 'boolean' ? ({ true: true, false: false } as Record<string, boolean>)[text] ?? text : text;
+  }
+  return input as FixtureSpecInput;
+}
+
+/** The fixture knobs among other props (a construct's, commander's options). */
+export const fixtureInputOf = (props: FixtureSpecInput): FixtureSpecInput => Object.fromEntries(FIXTURE_PROPS.map((prop) => [prop, props[prop]]));
+
+/** One invalid setting: which knob, what was given, what is allowed. */
 export interface FixtureProblem {
   readonly prop: string;
   readonly value: unknown;
@@ -65,75 +111,44 @@ export class FixtureValidationError extends Error {
   }
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
-const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|::1)$/i;
-
-class Checker {
-  readonly problems: FixtureProblem[] = [];
-
-  integer(prop: string, value: unknown, min: number, max: number): void {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.problems.push({ prop, value, allowed: `an integer from ${min} to ${max.toLocaleString('en-US')}` });
-    }
-  }
-
-  dnsLabel(prop: string, value: unknown): void {
-    if (typeof value !== 'string' || value.length > 63 || !DNS1123_LABEL.test(value)) {
-      this.problems.push({ prop, value, allowed: 'a DNS-1123 label: lowercase letters, digits and "-", 1-63 characters, starting and ending alphanumeric' });
-    }
-  }
-
-  check(prop: string, ok: boolean, value: unknown, allowed: string): void {
-    if (!ok) this.problems.push({ prop, value, allowed });
-  }
+/** What a knob accepts, in words; `maximum` overrides the schema's (backends: at most the routes). */
+function allowedText(prop: FixtureProp, maximum?: number): string {
+  const s = FIXTURE_PROPERTIES[prop] as { type?: string; enum?: readonly string[]; minimum?: number; maximum?: number; allowed?: string };
+  if (s.enum) return s.enum.join(' or ');
+  if (s.type === 'integer') return `an integer from ${s.minimum} to ${(maximum ?? s.maximum!).toLocaleString('en-US')}`;
+  if (s.type === 'boolean') return 'true or false';
+  return s.allowed!;
 }
 
-/** Fills in defaults and validates; throws FixtureValidationError listing every problem. */
-export function resolveFixtureSpec(input: FixtureSpecInput): FixtureSpec {
-  const namespace = input.namespace ?? 'aigw-scale';
-  const spec: FixtureSpec = {
-    routes: input.routes,
-    backends: input.backends ?? 1,
-    namespace,
-    fixtureId: input.fixtureId ?? namespace,
-    gatewayName: input.gatewayName ?? 'aigw-scale',
-    headerMutations: input.headerMutations ?? 0,
-    routeApiVersion: input.routeApiVersion ?? 'v1beta1',
-    providerPort: input.providerPort ?? 8080,
-    providerHost: input.providerHost,
-    listenerPort: input.listenerPort ?? 80,
-    connectionBufferLimit: input.connectionBufferLimit,
-    apiKeyAuth: input.apiKeyAuth ?? false,
-    createNamespace: input.createNamespace ?? true,
-  };
+let compiled: ValidateFunction | undefined;
+// strict: false lets the schema carry `allowed`; Ajv compiles once (tens of milliseconds).
+const validator = () => (compiled ??= new Ajv2020({ allErrors: true, useDefaults: true, strict: false }).compile(FIXTURE_SCHEMA));
 
-  const c = new Checker();
-  c.integer('routes', spec.routes, 1, MAX_ROUTES);
-  const routesValid = c.problems.length === 0;
-  c.integer('backends', spec.backends, 1, routesValid ? spec.routes : MAX_ROUTES);
-  c.dnsLabel('namespace', spec.namespace);
-  if (input.fixtureId !== undefined) c.dnsLabel('fixtureId', spec.fixtureId); // else it is the namespace, checked above
-  c.dnsLabel('gatewayName', spec.gatewayName);
-  c.integer('headerMutations', spec.headerMutations, 0, MAX_HEADER_MUTATIONS);
-  c.check('routeApiVersion', (ROUTE_API_VERSIONS as readonly unknown[]).includes(spec.routeApiVersion), spec.routeApiVersion, ROUTE_API_VERSIONS.join(' or '));
-  c.integer('providerPort', spec.providerPort, 1, 65535);
-  c.integer('listenerPort', spec.listenerPort, 1, 65535);
-  if (spec.providerHost !== undefined) {
-    const host = spec.providerHost;
-    c.check(
-      'providerHost',
-      typeof host === 'string' && host.length <= 253 && DNS1123_SUBDOMAIN.test(host) && !LOOPBACK_HOST.test(host),
-      host,
-      'a DNS name (e.g. mock.aigw-scale.svc.cluster.local); Envoy Gateway Backends forbid localhost and loopback addresses',
-    );
+/** Fills in defaults and validates; throws FixtureValidationError listing every problem, in FIXTURE_PROPS order. */
+export function resolveFixtureSpec(input: FixtureSpecInput): FixtureSpec {
+  const spec: Record<string, unknown> = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+  const validate = validator();
+  const bad = new Map<string, string>();
+  if (!validate(spec)) {
+    for (const error of validate.errors ?? []) {
+      if (error.keyword === 'additionalProperties') bad.set(String(error.params.additionalProperty), `a fixture setting: ${FIXTURE_PROPS.join(', ')}`);
+      else bad.set(error.instancePath.slice(1).split('/')[0], '');
+    }
   }
-  if (spec.connectionBufferLimit !== undefined) {
-    c.check('connectionBufferLimit', typeof spec.connectionBufferLimit === 'string' && QUANTITY.test(spec.connectionBufferLimit), spec.connectionBufferLimit, 'a Kubernetes quantity such as "32Mi"');
+  // Cross-field: at most one backend per route (checked against the routes only when they are valid).
+  const routes = bad.has('routes') ? MAX_ROUTES : (spec.routes as number);
+  if (!bad.has('backends') && (spec.backends as number) > routes) bad.set('backends', '');
+  if (bad.size > 0) {
+    const order = (prop: string) => {
+      const index = FIXTURE_PROPS.indexOf(prop as FixtureProp);
+      return index < 0 ? FIXTURE_PROPS.length : index; // unknown keys last
+    };
+    const problems = [...bad.entries()]
+      .sort(([a], [b]) => order(a) - order(b))
+      .map(([prop, allowed]) => ({ prop, value: spec[prop], allowed: allowed || allowedText(prop as FixtureProp, prop === 'backends' ? routes : undefined) }));
+    throw new FixtureValidationError(problems);
   }
-  c.check('apiKeyAuth', typeof spec.apiKeyAuth === 'boolean', spec.apiKeyAuth, 'true or false');
-  c.check('createNamespace', typeof spec.createNamespace === 'boolean', spec.createNamespace, 'true or false');
-  if (c.problems.length > 0) throw new FixtureValidationError(c.problems);
-  return spec;
+  spec.fixtureId ??= spec.namespace;
+  // In FIXTURE_PROPS order, so the JSON of equal specs is equal text (scripts in the Pulumi state, Job arguments).
+  return Object.fromEntries(FIXTURE_PROPS.filter((prop) => spec[prop] !== undefined).map((prop) => [prop, spec[prop]])) as FixtureSpec;
 }

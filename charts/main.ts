@@ -1,11 +1,11 @@
 /**
- * The cdk8s app `cdk8s synth` runs (see cdk8s.yaml). It builds the same ScaleFixture as
- * `aigw-scale synth`, with the knobs read from AIGW_SCALE_* environment variables (charts/fixture-env.ts).
+ * The cdk8s app `cdk8s synth` runs (see cdk8s.yaml). It builds the same ScaleFixture as `aigw-scale synth`,
+ * with every knob read from its AIGW_SCALE_* environment variable (`fixtureEnvVar`, e.g. AIGW_SCALE_ROUTES).
  */
 import { App } from 'cdk8s';
-import { fixtureInputFromEnv } from './fixture-env';
+import { fixtureEnvVar, fixtureInputFromText } from './fixture-spec';
 import { ScaleFixture } from './scale-fixture';
 
 const app = new App();
-new ScaleFixture(app, 'aigw-scale', fixtureInputFromEnv(process.env));
+new ScaleFixture(app, 'aigw-scale', fixtureInputFromText((prop) => process.env[fixtureEnvVar(prop)]));
 app.synth();

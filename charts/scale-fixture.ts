@@ -6,7 +6,7 @@ import { fixtureLabels } from '../constructs/conventions';
 import { GatewayInfra, GatewayInfraProps, gatewayInfraManifests } from '../constructs/gateway-infra';
 import { Manifest, addApiObjects } from '../constructs/manifest';
 import { MockProvider, MockProviderProps, mockProviderManifests } from '../constructs/mock-provider';
-import { FixtureSpec, FixtureSpecInput, resolveFixtureSpec } from './fixture-spec';
+import { FixtureSpec, FixtureSpecInput, fixtureInputOf, resolveFixtureSpec } from './fixture-spec';
 
 /** Inputs of the fixture that are not validated knobs: code shipped into pods. */
 export interface FixtureExtras {
@@ -37,6 +37,9 @@ interface PartProps {
 /** The props each construct of the fixture receives, derived from the spec in one place. */
 function partProps(spec: FixtureSpec, extras: FixtureExtras): PartProps {
   const base = { fixtureId: spec.fixtureId, namespace: spec.namespace };
+  if (spec.mockProvider && spec.providerHost === undefined && extras.mockProviderCode === undefined) {
+    throw new Error('mockProvider needs the bundled mock provider (FixtureExtras.mockProviderCode; `aigw-scale synth --mock-provider` bundles it)');
+  }
   const withMock = extras.mockProviderCode !== undefined && spec.providerHost === undefined;
   return {
     provider: withMock
@@ -84,7 +87,7 @@ export class ScaleFixture extends Chart {
   readonly spec: FixtureSpec;
 
   constructor(scope: Construct, id: string, props: ScaleFixtureProps) {
-    const spec = resolveFixtureSpec(props);
+    const spec = resolveFixtureSpec(fixtureInputOf(props));
     super(scope, id, { disableResourceNameHashes: true });
     this.spec = spec;
     const parts = partProps(spec, props);

@@ -1,10 +1,10 @@
 /**
  * Fixture mode `bundle`: the whole fixture as ONE Pulumi resource (./fixture-bundle) that runs these scripts of
  * our CLI. `aigw-scale apply` server-side applies the fixture as an ApplySet (pruning what an earlier apply of the
- * same fixture no longer wants) and `aigw-scale delete --fixture <stack>` removes it on destroy. The CLI
- * rebuilds the fixture from the flags, which reproduce the stack's FixtureSpec exactly; the state holds the
- * scripts with the manifests' sha256 in their first line, so it stays the same size for 10 or 10,000 routes,
- * and any change to the fixture (even to the bundled mock provider's code) changes the script and re-applies.
+ * same fixture no longer wants) and `aigw-scale delete --fixture <stack>` removes it on destroy. The CLI is
+ * given the stack's resolved FixtureSpec as JSON and the manifests' sha256, and refuses to apply manifests that
+ * hash differently; the state holds the scripts, so it stays the same size for 10 or 10,000 routes, and any
+ * change to the fixture (even to the bundled mock provider's code) changes the script and re-applies.
  *
  * A new hash is an update, not a replacement: a replacement would delete the fixture by id and apply it again
  * from nothing (or, create-before-delete, delete the objects just applied). An update re-applies in place and
@@ -23,29 +23,9 @@ export const DELETE_TIMEOUT_SECONDS = 300;
 /** Single-quotes a word for sh. */
 export const shQuote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 
-/** `aigw-scale apply` flags that rebuild exactly this spec (every prop the CLI accepts, defaults included). */
-export function fixtureFlags(spec: FixtureSpec, mockProvider: boolean): string[] {
-  if (spec.listenerPort !== 80) throw new Error(`bundle mode: the CLI has no flag for listenerPort ${spec.listenerPort}`);
-  return [
-    '--routes', String(spec.routes),
-    '--backends', String(spec.backends),
-    '--namespace', spec.namespace,
-    '--fixture', spec.fixtureId,
-    '--gateway', spec.gatewayName,
-    '--header-mutation', String(spec.headerMutations),
-    '--route-api-version', spec.routeApiVersion,
-    '--provider-port', String(spec.providerPort),
-    ...(spec.providerHost !== undefined ? ['--provider-host', spec.providerHost] : []),
-    ...(spec.connectionBufferLimit !== undefined ? ['--buffer-limit', spec.connectionBufferLimit] : []),
-    ...(spec.apiKeyAuth ? ['--api-key-auth'] : []),
-    ...(spec.createNamespace ? [] : ['--no-namespace-object']),
-    ...(mockProvider ? ['--mock-provider'] : []),
-  ];
-}
-
 export interface BundleScriptInput {
   readonly spec: FixtureSpec;
-  readonly mockProvider: boolean;
+  /** sha256 of the manifests the program rendered from `spec` (`apply` checks it). */
   readonly sha256: string;
   /** kubeconfig context to name explicitly (`--context`), if the stack sets one. */
   readonly context?: string;
@@ -73,13 +53,13 @@ const KUBECONFIG_PRELUDE = [
  */
 const clusterFlags = (context?: string): string => `--kubeconfig "$kubeconfig" --yes${context ? ` --context ${shQuote(context)}` : ''}`;
 
-/** create and update: server-side apply the whole fixture; the comment carries the hash for readers of the state. */
+/** create and update: server-side apply the whole fixture; the comment repeats the hash for readers of the state. */
 export function applyScript(input: BundleScriptInput): string {
   const { spec } = input;
   return [
     `# aigw-scale fixture ${spec.fixtureId}: ${spec.routes} routes, ${spec.backends} backends in namespace ${spec.namespace}; manifests sha256 ${input.sha256}`,
     ...KUBECONFIG_PRELUDE,
-    `node ${CLI_ENTRY} apply ${clusterFlags(input.context)} ${fixtureFlags(spec, input.mockProvider).map(shQuote).join(' ')}`,
+    `node ${CLI_ENTRY} apply ${clusterFlags(input.context)} --fixture-json ${shQuote(JSON.stringify(spec))} --sha256 ${input.sha256}`,
   ].join('\n');
 }
 

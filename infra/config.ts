@@ -1,7 +1,8 @@
 /**
  * The stack's typed configuration: every `aigw-scale:*` key is read and validated here, once, before the
- * program creates a single resource. Fixture knobs go through `resolveFixtureSpec` and the gRPC knob through
- * `parseGrpcMessageLimit`, so the limits and messages are the same as the CLI's.
+ * program creates a single resource. The fixture's keys are its knobs' names (FIXTURE_PROPERTIES), validated once
+ * by `resolveFixtureSpec`; the gRPC knob goes through `parseGrpcMessageLimit`, so the limits and messages are the
+ * same as the CLI's.
  *
  * `parseInfraConfig` is pure (raw strings in, typed config out); `loadInfraConfig` reads the Pulumi runtime.
  */
@@ -10,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import * as YAML from 'yaml';
-import { FixtureSpec, FixtureValidationError, resolveFixtureSpec } from '../charts/fixture-spec';
+import { FIXTURE_PROPERTIES, FIXTURE_PROPS, FixtureProp, FixtureSpec, FixtureValidationError, fixtureInputFromText, resolveFixtureSpec } from '../charts/fixture-spec';
 import { GrpcMessageLimit, HelmValuesError, parseGrpcMessageLimit } from '../charts/helm-values';
 import { resolveKubeconfigPath } from '../src/kube/cluster';
 import { KubeconfigError, loadKubeconfig } from '../src/kube/kubeconfig';
@@ -41,7 +42,7 @@ export const LOCAL_CONTROLLERS_HOST_PORTS: readonly number[] = [8080, 18002, ENV
 
 /** Pinned versions and chart references (AI Gateway v1.1 docs pair it with Envoy Gateway v1.8.1). */
 export const DEFAULTS = {
-  routes: 10,
+  routes: FIXTURE_PROPERTIES.routes.default,
   envoyGatewayVersion: 'v1.8.1',
   aiGatewayVersion: 'v1.1.0',
   envoyGatewayChart: 'oci://docker.io/envoyproxy/gateway-helm',
@@ -56,6 +57,7 @@ export const DEFAULTS = {
   eksInstanceType: 'm6i.xlarge',
   eksNodes: 2,
   fixtureMode: 'bundle' as FixtureMode,
+  /** A stack stands alone: unless providerHost points elsewhere, its fixture brings the mock provider (the knob's default elsewhere is false). */
   mockProvider: true,
 } as const;
 
@@ -93,7 +95,7 @@ export interface EksSettings {
 /** Everything the program needs, validated. */
 export interface InfraConfig {
   readonly stack: string;
-  /** The fixture, with `fixtureId` = the stack name. */
+  /** The fixture; its namespace and id default to the stack name. */
   readonly fixture: FixtureSpec;
   readonly grpc: GrpcMessageLimit;
   readonly versions: { readonly envoyGateway: string; readonly aiGateway: string };
@@ -104,17 +106,11 @@ export interface InfraConfig {
   readonly kubeconfig?: KubeconfigSettings;
   readonly eks?: EksSettings;
   readonly fixtureMode: FixtureMode;
-  readonly mockProvider: boolean;
 }
 
-/** Every key this program reads, with what it accepts (shown when a key is unknown). */
+/** Every key this program reads, with what it accepts: the fixture's knobs, then the stack's own. */
 export const CONFIG_KEYS = {
-  routes: 'AIGatewayRoutes in the fixture (1 … 100,000)',
-  backends: 'backends (Backend + AIServiceBackend pairs), 1 … routes',
-  headerMutations: 'headers each AIServiceBackend sets (0 … 16)',
-  namespace: 'namespace of the fixture (default: the stack name)',
-  providerHost: 'one FQDN every Backend points at instead of the mock provider Services',
-  mockProvider: 'run the mock LLM provider in the fixture namespace (true | false)',
+  ...(Object.fromEntries(FIXTURE_PROPS.map((prop) => [prop, FIXTURE_PROPERTIES[prop].description])) as Record<FixtureProp, string>),
   fixtureMode: 'bundle (one resource, server-side applied by our applier) | resources (one Pulumi resource per object); destroy before switching a live stack',
   grpcMaxMessageSize: 'the extension gRPC limit for both Envoy Gateway and AI Gateway (4Mi … 2Gi)',
   envoyGatewayVersion: 'Envoy Gateway chart version, e.g. v1.8.1',
@@ -195,15 +191,6 @@ function intSetting(problems: Problems, raw: RawConfig, name: ConfigKey, fallbac
   return value;
 }
 
-function boolSetting(problems: Problems, raw: RawConfig, name: ConfigKey, fallback: boolean): boolean {
-  const value = raw[name]?.trim();
-  if (value === undefined) return fallback;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  problems.add(name, raw[name], 'true or false');
-  return fallback;
-}
-
 function choiceSetting<T extends string>(problems: Problems, raw: RawConfig, name: ConfigKey, choices: readonly T[], fallback: T): T {
   const value = raw[name]?.trim();
   if (value === undefined) return fallback;
@@ -257,16 +244,6 @@ function resolveCharts(problems: Problems, raw: RawConfig, projectRoot: string, 
   return { envoyGateway: local('envoyGateway'), aiGatewayCrds: local('aiGatewayCrds'), aiGateway: local('aiGateway') };
 }
 
-/** Config prop names of the fixture spec → our config keys, so messages name what the user set. */
-const KEY_OF_FIXTURE_PROP: Record<string, string> = {
-  routes: 'routes',
-  backends: 'backends',
-  headerMutations: 'headerMutations',
-  namespace: 'namespace',
-  providerHost: 'providerHost',
-  fixtureId: 'stack name (the fixture id)',
-};
-
 /** The kind cluster name of a stack. kind names become container and context names: keep them short. */
 export const kindClusterName = (stack: string): string => `aigw-scale-${stack}`;
 
@@ -282,22 +259,16 @@ export function parseInfraConfig(raw: RawConfig, context: ParseContext): InfraCo
     if (!(name in CONFIG_KEYS)) problems.add(name, raw[name], `a known key: ${Object.keys(CONFIG_KEYS).join(', ')}`);
   }
 
+  const given = fixtureInputFromText((prop) => raw[prop]);
+  if (given.providerHost !== undefined && given.mockProvider === true) problems.add('mockProvider', raw.mockProvider, 'false (or unset) when providerHost is set: the Backends point at providerHost');
   let fixture: FixtureSpec | undefined;
   try {
-    fixture = resolveFixtureSpec({
-      routes: integerOrText(raw.routes) ?? DEFAULTS.routes,
-      backends: integerOrText(raw.backends),
-      headerMutations: integerOrText(raw.headerMutations),
-      namespace: raw.namespace?.trim() ?? context.stack,
-      fixtureId: context.stack,
-      providerHost: raw.providerHost?.trim() || undefined,
-    } as Parameters<typeof resolveFixtureSpec>[0]);
+    fixture = resolveFixtureSpec({ namespace: context.stack, fixtureId: context.stack, mockProvider: DEFAULTS.mockProvider && given.providerHost === undefined, ...given });
   } catch (error) {
     if (!(error instanceof FixtureValidationError)) throw error;
     for (const p of error.problems) {
-      const name = KEY_OF_FIXTURE_PROP[p.prop] ?? p.prop;
-      if (p.prop === 'fixtureId') problems.list.push({ key: name, value: p.value, allowed: `${p.allowed} (rename the stack)` });
-      else problems.add(name, raw[name] ?? p.value, p.allowed);
+      if (p.prop === 'fixtureId' && raw.fixtureId === undefined) problems.list.push({ key: 'stack name (the fixture id)', value: p.value, allowed: `${p.allowed} (rename the stack)` });
+      else problems.add(p.prop, raw[p.prop] ?? p.value, p.allowed);
     }
   }
 
@@ -317,10 +288,6 @@ export function parseInfraConfig(raw: RawConfig, context: ParseContext): InfraCo
   const helmTimeoutSeconds = intSetting(problems, raw, 'helmTimeoutSeconds', DEFAULTS.helmTimeoutSeconds, 30, 3600);
   const clusterType = choiceSetting(problems, raw, 'clusterType', CLUSTER_TYPES, DEFAULTS.clusterType);
   const fixtureMode = choiceSetting(problems, raw, 'fixtureMode', FIXTURE_MODES, DEFAULTS.fixtureMode);
-  // With providerHost the Backends point elsewhere and the fixture has no mock provider.
-  const providerHost = raw.providerHost?.trim() || undefined;
-  if (providerHost !== undefined && raw.mockProvider?.trim() === 'true') problems.add('mockProvider', raw.mockProvider, 'false (or unset) when providerHost is set: the Backends point at providerHost');
-  const mockProvider = boolSetting(problems, raw, 'mockProvider', DEFAULTS.mockProvider) && providerHost === undefined;
 
   const onlyFor = (names: ConfigKey[], type: ClusterType) => {
     for (const name of names) if (raw[name] !== undefined && clusterType !== type) problems.add(name, raw[name], `only with clusterType ${type} (clusterType is ${clusterType})`);
@@ -356,7 +323,7 @@ export function parseInfraConfig(raw: RawConfig, context: ParseContext): InfraCo
   }
 
   if (problems.list.length > 0 || !fixture || !grpc) throw new InfraConfigError(problems.list);
-  return { stack: context.stack, fixture, grpc, versions, charts, helmTimeoutSeconds, clusterType, kind, kubeconfig, eks, fixtureMode, mockProvider };
+  return { stack: context.stack, fixture, grpc, versions, charts, helmTimeoutSeconds, clusterType, kind, kubeconfig, eks, fixtureMode };
 }
 
 function resolveKubeconfigSettings(problems: Problems, raw: RawConfig, projectRoot: string, env: NodeJS.ProcessEnv): KubeconfigSettings | undefined {

@@ -22,7 +22,7 @@ import { FIXTURE_BUNDLE_NAME, FixtureBundle } from './fixture-bundle';
 import { ClusterAccess } from './cluster/types';
 import { KIND_GATEWAY_NODE_PORT } from './cluster/kind';
 import { FixtureMode, PROJECT_ROOT } from './config';
-import { RenderedFixture } from './fixture-render';
+import { RenderedFixture } from '../src/synth/render-fixture';
 import { kubernetesObject } from './k8s-object';
 import { MockProvider } from './mock-provider';
 
@@ -33,8 +33,6 @@ export interface FixtureArgs {
   readonly mode: FixtureMode;
   /** The rendered fixture: manifests by part (resources mode), hash and counts. */
   readonly rendered: RenderedFixture;
-  /** Whether the rendered fixture includes the mock provider. */
-  readonly mockProvider: boolean;
   readonly provider: k8s.Provider;
   readonly access: ClusterAccess;
   /** What the fixture waits for: the AI Gateway release (which waits for its CRDs and Envoy Gateway). */
@@ -102,7 +100,7 @@ export class Fixture extends pulumi.ComponentResource {
     return new FixtureBundle(
       FIXTURE_BUNDLE_NAME,
       {
-        applyScript: applyScript({ spec, mockProvider: args.mockProvider, sha256: args.rendered.sha256, context: access.context }),
+        applyScript: applyScript({ spec, sha256: args.rendered.sha256, context: access.context }),
         deleteScript: deleteScript({ spec, context: access.context }),
         dir: PROJECT_ROOT,
         environment,

@@ -14,7 +14,7 @@ import { ImportModule, loadEks } from './cluster/eks';
 import { InfraConfig, loadInfraConfig } from './config';
 import { Controllers } from './controllers';
 import { Fixture } from './fixture';
-import { renderFixture } from './fixture-render';
+import { renderFixture } from '../src/synth/render-fixture';
 import { MockProviderCodeSource, loadMockProviderCode } from './mock-provider-code';
 
 /** Seams for tests: where optional packages and the mock provider bundle come from. */
@@ -38,7 +38,7 @@ export function gatewayAddress(config: InfraConfig, hostPort?: number): string {
 export async function main(deps: ProgramDeps = {}): Promise<Record<string, unknown>> {
   const config = loadInfraConfig();
   const eks = config.clusterType === 'eks' ? await loadEks(deps.importModule) : undefined;
-  const mockProviderCode = config.mockProvider ? await (deps.mockProviderCode ?? loadMockProviderCode)() : undefined;
+  const mockProviderCode = config.fixture.mockProvider ? await (deps.mockProviderCode ?? loadMockProviderCode)() : undefined;
   const rendered = renderFixture(config.fixture, { mockProviderCode }, { keep: config.fixtureMode === 'resources' });
 
   const plan = planConfigSize({ ...config.fixture, grpcMaxMessageBytes: config.grpc.bytes });
@@ -58,7 +58,6 @@ export async function main(deps: ProgramDeps = {}): Promise<Record<string, unkno
     spec: config.fixture,
     mode: config.fixtureMode,
     rendered,
-    mockProvider: mockProviderCode !== undefined,
     provider: cluster.provider,
     access: cluster.access,
     after: [controllers.aiGateway],
@@ -78,7 +77,7 @@ export async function main(deps: ProgramDeps = {}): Promise<Record<string, unkno
     fixtureMode: fixture.mode,
     routes: config.fixture.routes,
     backends: config.fixture.backends,
-    mockProvider: mockProviderCode !== undefined,
+    mockProvider: config.fixture.mockProvider,
     fixtureObjects: rendered.objects,
     fixtureKinds: rendered.kinds,
     fixtureHash: fixture.sha256,

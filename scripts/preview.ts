@@ -81,7 +81,7 @@ export interface UpOptions {
   name: string;
   routes: string;
   backends?: string;
-  headerMutation?: string;
+  headerMutations?: string;
   fixtureMode?: string;
   clusterType?: string;
   kubeconfig?: string;
@@ -96,7 +96,7 @@ export function previewConfig(options: UpOptions, projectRoot: string = PROJECT_
   const raw: Record<string, string | undefined> = {
     routes: options.routes,
     backends: options.backends,
-    headerMutations: options.headerMutation,
+    headerMutations: options.headerMutations,
     fixtureMode: options.fixtureMode,
     clusterType: options.clusterType,
     kubeconfig: options.kubeconfig,
@@ -197,7 +197,7 @@ export function buildCommands(deps: PreviewDeps = {}): Command {
     .addOption(nameOption())
     .option('--routes <n>', 'AIGatewayRoutes', '200')
     .option('--backends <m>', 'backends (1..routes)', '10')
-    .option('--header-mutation <k>', 'headers each AIServiceBackend sets (0-16)')
+    .option('--header-mutations <k>', 'headers each AIServiceBackend sets (0-16)')
     .addOption(new Option('--fixture-mode <mode>', 'how Pulumi manages the fixture').choices([...FIXTURE_MODES]))
     .addOption(new Option('--cluster-type <type>', 'where it runs (default kind)').choices([...CLUSTER_TYPES]))
     .option('--kubeconfig <file>', 'kubeconfig for --cluster-type kubeconfig')

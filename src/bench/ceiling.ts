@@ -2,9 +2,10 @@
  * The ceiling search (`aigw-scale bench --find-ceiling`): the largest route count that still reaches ready within
  * the per-route timeout, and the stage that limited it. A ramp in steps (the runner, health gate at error rate 0,
  * so it stops at the first step with a route not ready) finds the step that fails; a bisection between the last
- * good step and it, on the same fixture, narrows it down: each probe deletes back to the last good count, waits
- * until the controllers have let the deleted routes go, and creates up to the midpoint. Works wherever the
- * runner does (through traffic, or on the control plane).
+ * good step and it, on the same fixture, narrows it down: each probe deletes down to one step below the midpoint,
+ * waits until the controllers have let the deleted routes go, and creates a whole step up to the midpoint. The
+ * ceiling is so the largest count at which a step of routes still reaches ready within the timeout. Works
+ * wherever the runner does (through traffic, or on the control plane).
  */
 import { fixtureParts } from '../../charts/scale-fixture';
 import { FIXTURE_LABEL, PART_OF_LABEL, PART_OF_VALUE } from '../../constructs/conventions';
@@ -37,6 +38,8 @@ export interface CeilingSettings {
 export interface CeilingProbe {
   readonly search: 'ramp' | 'bisect';
   readonly routes: number;
+  /** Routes created together for this probe (a step: the ramp's step size, or fewer at the first step). */
+  readonly added: number;
   readonly ready: boolean;
   /** From the first create of the probe until its last route was ready or timed out. */
   readonly seconds: number;
@@ -100,7 +103,7 @@ export async function findCeiling(options: CeilingOptions): Promise<{ result: Ce
   options.log(`ramp: steps of ${settings.step} up to ${spec.routes} routes, each route ready within ${options.scenario.probe.perRouteTimeoutMs / 1000} s`);
   const ramp = await runScenario({ ...options, scenario, keep: true, force: true, signal });
   const outcome = rampOutcome(ramp, counts, indexOf);
-  const probes: CeilingProbe[] = counts.filter((n) => n <= (outcome.failed ?? outcome.good)).map((n) => ({ search: 'ramp', routes: n, ready: n <= outcome.good, seconds: 0 }));
+  const probes: CeilingProbe[] = counts.filter((n) => n <= (outcome.failed ?? outcome.good)).map((n, i) => ({ search: 'ramp', routes: n, added: n - (counts[i - 1] ?? 1), ready: n <= outcome.good, seconds: 0 }));
   const stepSeconds = stepDurations(ramp);
   probes.forEach((p, i) => Object.assign(p, { seconds: stepSeconds[i] ?? 0 }));
 
@@ -180,13 +183,16 @@ async function bisection(options: CeilingOptions, scenario: Scenario, allRoutes:
 
     while (failed - good > settings.resolution && !signal.aborted) {
       const mid = Math.floor((good + failed) / 2);
-      if (live > good) {
-        const doomed = allRoutes.slice(good, live);
-        options.log(`bisect: deleting routes ${good + 1}–${live}, waiting for their HTTPRoutes to go`);
+      // Each probe adds a whole step, as the ramp did: where the limit is time (translation), how many routes
+      // arrive together decides whether they are ready in time, so a smaller increment would pass a larger count.
+      const base = Math.max(1, mid - settings.step);
+      if (live > base) {
+        const doomed = allRoutes.slice(base, live);
+        options.log(`bisect: deleting routes ${base + 1}–${live}, waiting for their HTTPRoutes to go`);
         await deleteAndWait(cluster, resources, doomed, spec.namespace, signal);
-        live = good;
+        live = base;
       }
-      const created = allRoutes.slice(good, mid).map((route) => member(route));
+      const created = allRoutes.slice(base, mid).map((route) => member(route));
       const started = nowMs();
       options.log(`bisect: ${mid} routes (good ${good}, failing ${failed})`);
       outcomes.clear();
@@ -198,7 +204,7 @@ async function bisection(options: CeilingOptions, scenario: Scenario, allRoutes:
       live = mid;
       await readiness.idle();
       const ready = created.every((route) => outcomes.get(routeObjectName(spec.namespace, route.metadata.name))?.kind === 'ready');
-      probes.push({ search: 'bisect', routes: mid, ready, seconds: Math.round(nowMs() - started) / 1000 });
+      probes.push({ search: 'bisect', routes: mid, added: created.length, ready, seconds: Math.round(nowMs() - started) / 1000 });
       if (ready) good = mid;
       else failed = mid;
     }

@@ -13,12 +13,8 @@ export function runSettings(spec: FixtureSpec, scenario: Scenario, warmUpRoutes:
   const { load, probe } = scenario;
   const shape = load.shape;
   return {
-    routes: spec.routes,
+    ...spec,
     warmUpRoutes,
-    backends: spec.backends,
-    headerMutations: spec.headerMutations,
-    fixtureId: spec.fixtureId,
-    namespace: spec.namespace,
     provisioning: shape.type === 'batches' ? { mode: 'batches', batchSize: shape.batchSize, batchIntervalMs: shape.intervalMs } : { mode: shape.type },
     perRouteTimeoutMs: probe.perRouteTimeoutMs,
     sampleIntervalMs: scenario.sampling.intervalMs,

@@ -3,6 +3,7 @@
  * and tags each call with the routes live when it was read.
  */
 import * as fs from 'node:fs';
+import { MeasuredResults, MeasuredRun, Measurement } from '../bench/measurements/measurement';
 import { ExtensionCall, ExtensionCallSample } from '../results/schema';
 
 /** The hook whose request carries every listener, route, cluster and secret: the message the gRPC knob is for. */
@@ -11,40 +12,39 @@ export const TRANSLATION_HOOK = 'PostTranslateModify';
 export interface ExtensionCallFollowerOptions {
   /** The recorder's log file (ControllersInfo.extensionCalls). */
   readonly file: string;
-  /** Routes live now. */
-  readonly liveObjects: () => number;
   /** @default 250 */
   readonly intervalMs?: number;
 }
 
 /** Reads calls appended after start(); the live count is taken when a call is read (at most intervalMs after it ended). */
-export class ExtensionCallFollower {
+export class ExtensionCallFollower implements Measurement {
+  readonly name = 'extension calls';
+  readonly measuresCleanup = true;
   private readonly calls: ExtensionCallSample[] = [];
   private offset = 0;
   private partial = '';
   private timer?: NodeJS.Timeout;
   private problem?: string;
+  private run?: MeasuredRun;
 
   constructor(private readonly options: ExtensionCallFollowerOptions) {}
 
-  start(): void {
+  async start(run: MeasuredRun): Promise<void> {
+    this.run = run;
     this.offset = fs.existsSync(this.options.file) ? fs.statSync(this.options.file).size : 0;
     this.timer = setInterval(() => this.read(), this.options.intervalMs ?? 250).unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.read();
   }
 
-  collect(): readonly ExtensionCallSample[] {
-    return this.calls;
-  }
-
-  /** A line that could not be read, for the run's failures. */
-  get error(): string | undefined {
-    return this.problem;
+  /** The calls, and a line that could not be read as a failure. */
+  collect(results: MeasuredResults): void {
+    results.extensionCalls = this.calls;
+    if (this.problem) results.failures.push({ phase: 'cleanup', object: 'extension-recorder', message: this.problem });
   }
 
   private read(): void {
@@ -63,7 +63,7 @@ export class ExtensionCallFollower {
       this.offset = size;
       const lines = (this.partial + buffer.toString('utf8')).split('\n');
       this.partial = lines.pop() ?? '';
-      const live = this.options.liveObjects();
+      const live = this.run?.where().liveObjects ?? 0;
       for (const line of lines) {
         if (!line.trim()) continue;
         try {

@@ -58,20 +58,13 @@ export interface Comparison {
 function settingsWarnings(base: Side, next: Side): string[] {
   const warnings: string[] = [];
   const all = [...base.results, ...next.results];
-  const describe = (r: BenchResults) =>
-    JSON.stringify({
-      mode: r.run.mode,
-      routes: r.settings.routes,
-      backends: r.settings.backends,
-      headerMutations: r.settings.headerMutations,
-      provisioning: r.settings.provisioning,
-      perRouteTimeoutMs: r.settings.perRouteTimeoutMs,
-      requestIntervalMs: r.settings.requestIntervalMs,
-    });
-  const first = describe(all[0]);
-  const differing = all.filter((r) => describe(r) !== first);
+  // Every recorded setting counts but the fixture id, which is each run's own.
+  const settingsOf = (r: BenchResults): Record<string, unknown> => ({ mode: r.run.mode, ...r.settings });
+  const names = [...new Set(all.flatMap((r) => Object.keys(settingsOf(r))))].filter((name) => name !== 'fixtureId');
+  const shown = (r: BenchResults, name: string) => (settingsOf(r)[name] === undefined ? 'not recorded' : JSON.stringify(settingsOf(r)[name]));
+  const differing = names.filter((name) => new Set(all.map((r) => shown(r, name))).size > 1);
   if (differing.length > 0) {
-    warnings.push(`runs differ in settings (mode, routes, backends, header mutations, provisioning, timeout or request interval): ${all.map((r) => `${r.run.id} ${describe(r)}`).join('; ')}`);
+    warnings.push(`runs differ in settings: ${differing.map((name) => `${name} (${all.map((r) => `${r.run.id} ${shown(r, name)}`).join(', ')})`).join('; ')}`);
   }
   const versions = (r: BenchResults) => JSON.stringify(Object.entries(r.versions ?? {}).sort());
   if (new Set(all.map(versions)).size > 1) warnings.push('runs differ in component versions (expected when comparing versions)');

@@ -4,6 +4,7 @@
  * absent, never zero.
  */
 
+import type { FixtureSpec } from '../../charts/fixture-spec';
 import type { Scenario } from '../scenario/types';
 
 /** Version 2 added the scenario, generic milestones, incarnations, steps/churn phases, gate checks and profiles. */
@@ -144,14 +145,10 @@ export interface BenchResults {
   };
   /** Versions found in the cluster (controller images); absent when not found. */
   readonly versions: Readonly<Record<string, string>>;
-  readonly settings: {
-    readonly routes: number;
+  /** The whole resolved fixture (files before it record only routes, backends, headerMutations, fixtureId and namespace), and how the run went about it. */
+  readonly settings: Pick<FixtureSpec, 'routes' | 'backends' | 'headerMutations' | 'fixtureId' | 'namespace'> & Partial<FixtureSpec> & {
     /** Routes applied in the warm-up phase and not timed (route-000001 …); included in `routes`. */
     readonly warmUpRoutes?: number;
-    readonly backends: number;
-    readonly headerMutations: number;
-    readonly fixtureId: string;
-    readonly namespace: string;
     readonly provisioning: { readonly mode: 'all-at-once' | 'batches' | 'steps'; readonly batchSize?: number; readonly batchIntervalMs?: number };
     readonly perRouteTimeoutMs: number;
     readonly sampleIntervalMs: number;

@@ -3,17 +3,13 @@
  * flags and `bench --scenario FILE` resolve through the same schema, defaults and checks (and give deep-equal
  * Scenarios when they say the same thing). With a file, the flags given override the fields they name.
  */
-import { numberOrText } from '../../charts/fixture-env';
+import { FIXTURE_PROPS, FixtureProp, fixtureFlag, numberOrText } from '../../charts/fixture-spec';
 import { DocPath, Override, ScenarioError, ScenarioSource, dottedPath } from './parse';
 
 /** Values of the flags the user typed (absent: not given; the scenario file or the schema default applies). */
-export interface ScenarioFlags {
-  routes?: unknown;
-  backends?: unknown;
-  headerMutation?: unknown;
-  namespace?: string;
-  fixture?: string;
-  mockProvider?: boolean;
+export interface ScenarioFlags extends Partial<Record<FixtureProp, unknown>> {
+  /** A resolved fixture as JSON (what the BenchJob passes): replaces the file's fixture; knob flags still override it. */
+  fixtureJson?: string;
   gatewayUrl?: string;
   /** Reach the gateway by port-forward: removes a file's gateway.url. */
   portForward?: boolean;
@@ -49,14 +45,8 @@ export interface ScenarioFlags {
 /** A flag the scenario cannot take: reported like a file problem, at the flag. */
 const flagError = (flag: string, given: unknown, message: string) => new ScenarioError([{ at: flag, path: '', message: `got ${JSON.stringify(given)}; ${message}` }]);
 
-/** Flags that set one field as they are: flag name, option key, path in the scenario file. */
+/** Scenario flags beyond the fixture's that set one field as they are: flag name, option key, path in the scenario file. */
 const SIMPLE_FLAGS: readonly { flag: string; option: keyof ScenarioFlags; path: DocPath }[] = [
-  { flag: '--routes', option: 'routes', path: ['fixture', 'routes'] },
-  { flag: '--backends', option: 'backends', path: ['fixture', 'backends'] },
-  { flag: '--header-mutation', option: 'headerMutation', path: ['fixture', 'headerMutations'] },
-  { flag: '--namespace', option: 'namespace', path: ['fixture', 'namespace'] },
-  { flag: '--fixture', option: 'fixture', path: ['fixture', 'fixtureId'] },
-  { flag: '--mock-provider', option: 'mockProvider', path: ['fixture', 'mockProvider'] },
   { flag: '--gateway-url', option: 'gatewayUrl', path: ['gateway', 'url'] },
   { flag: '--grpc-max-message-size', option: 'grpcMaxMessageSize', path: ['gateway', 'grpcMaxMessageSize'] },
   { flag: '--allow-missing-controllers', option: 'allowMissingControllers', path: ['gateway', 'allowMissingControllers'] },
@@ -105,10 +95,20 @@ export function sloFromFlag(text: string): Record<string, unknown> {
   return { metric, max: numberOrText(max), ...(atRoutes === undefined ? {} : { atRoutes: Number(atRoutes) }) };
 }
 
+function fixtureFromJson(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch (error) {
+    throw flagError('--fixture-json', json, `not JSON: ${(error as Error).message}`);
+  }
+}
+
 /** What the given flags set, in order; `base` is the file they override (for flags that depend on it, like --hold). */
 export function flagOverrides(flags: ScenarioFlags, base: ScenarioSource = FLAGS_ONLY_SOURCE): Override[] {
   const overrides: Override[] = [];
   const set = (flag: string, path: DocPath, value: unknown, given: unknown = value) => overrides.push({ flag, path, value, given });
+  if (flags.fixtureJson !== undefined) set('--fixture-json', ['fixture'], fixtureFromJson(flags.fixtureJson), flags.fixtureJson);
+  for (const prop of FIXTURE_PROPS) if (flags[prop] !== undefined) set(fixtureFlag(prop), ['fixture', prop], flags[prop]);
   for (const { flag, option, path } of SIMPLE_FLAGS) if (flags[option] !== undefined) set(flag, path, flags[option]);
   if (flags.portForward) set('--port-forward', ['gateway', 'url'], undefined, true);
   if (flags.standIn) set('--stand-in', ['gateway', 'mode'], 'stand-in', true);

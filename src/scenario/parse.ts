@@ -234,7 +234,8 @@ function describeSchemaError(error: ErrorObject, path: DocPath): { path: DocPath
     case 'const':
       return { path, message: `got ${JSON.stringify(error.data)}; must be ${JSON.stringify(params.allowedValue)}` };
     case 'pattern':
-      return { path, message: `got ${JSON.stringify(error.data)}; ${(error.parentSchema as any)?.description ?? `must match ${params.pattern}`}`.replace(/; $/, '') };
+      // A fixture knob says what it allows (FIXTURE_PROPERTIES' `allowed`); elsewhere the description does.
+      return { path, message: `got ${JSON.stringify(error.data)}; ${(error.parentSchema as any)?.allowed ?? (error.parentSchema as any)?.description ?? `must match ${params.pattern}`}`.replace(/; $/, '') };
     default:
       return { path, message: `got ${JSON.stringify(error.data)}; ${error.message}` };
   }

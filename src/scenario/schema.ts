@@ -5,6 +5,9 @@
  * Cross-field rules (steps increasing, milestone names, SLO metrics) are checked in code, with the same positions.
  */
 
+import { FIXTURE_SCHEMA } from '../../charts/fixture-spec';
+
+const withoutDefault = <T extends { default?: unknown }>({ default: _default, ...rest }: T): Omit<T, 'default'> => rest;
 const duration = { $ref: '#/$defs/duration' };
 const size = { $ref: '#/$defs/size' };
 const share = { type: 'number', minimum: 0, maximum: 1 };
@@ -25,17 +28,16 @@ export const SCENARIO_SCHEMA = {
     apiVersion: { const: 'aigw-scale/v1' },
     kind: { const: 'Scenario' },
     name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', maxLength: 100, description: 'Name for reports and JUnit suites.' },
-    fixture: closed(
-      {
-        routes: { type: 'integer', minimum: 2, maximum: 100_000, description: 'Routes at full scale, including the warm-up route (route 1, not timed).' },
-        backends: { type: 'integer', minimum: 1, default: 1 },
-        headerMutations: { type: 'integer', minimum: 0, maximum: 16, default: 0 },
-        namespace: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63, default: 'aigw-scale-bench' },
-        fixtureId: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 59, description: 'Absent: bench-<time>. Repeats use <id>-r<k>.' },
-        mockProvider: { type: 'boolean', default: false },
+    // Every fixture knob, as FIXTURE_SCHEMA defines it; a run needs 2 routes and room for `-r<k>` in its id.
+    fixture: {
+      ...FIXTURE_SCHEMA,
+      required: ['routes'],
+      properties: {
+        ...FIXTURE_SCHEMA.properties,
+        routes: { ...withoutDefault(FIXTURE_SCHEMA.properties.routes), minimum: 2, description: 'Routes at full scale, including the warm-up route (route 1, not timed).' },
+        fixtureId: { ...FIXTURE_SCHEMA.properties.fixtureId, maxLength: 59, description: 'Absent: bench-<time>. Repeats use <id>-r<k>.' },
       },
-      { required: ['routes'] },
-    ),
+    },
     gateway: closed(
       {
         url: { type: 'string', pattern: '^https?://', description: 'Where the Gateway answers; absent: kubectl port-forward to its Envoy Service.' },

@@ -5,6 +5,7 @@
  * shortcuts that produce the same value; results.json embeds the resolved scenario so any run can be repeated.
  * Durations are milliseconds, sizes bytes, shares fractions in [0, 1] — after parsing; files may say `5s`, `512Mi`.
  */
+import type { FixtureSpec } from '../../charts/fixture-spec';
 import { ValidityRules } from '../results/validity-rules';
 
 export interface Scenario {
@@ -27,20 +28,11 @@ export interface Scenario {
   readonly profiles: ProfileSettings;
 }
 
-export interface ScenarioFixture {
-  /** Routes at full scale, including the warm-up route. */
-  readonly routes: number;
-  /** @default 1 */
-  readonly backends: number;
-  /** @default 0 */
-  readonly headerMutations: number;
-  /** @default aigw-scale-bench */
-  readonly namespace: string;
+/** Every fixture knob (charts/fixture-spec.ts), defaults filled in; the fixture id is per run. */
+export type ScenarioFixture = Omit<FixtureSpec, 'fixtureId'> & {
   /** Fixture id; each repeat gets its own (`<id>-r<k>`). @default bench-<time> */
   readonly fixtureId?: string;
-  /** Deploy the mock provider with the fixture. @default false */
-  readonly mockProvider: boolean;
-}
+};
 
 export interface ScenarioGateway {
   /** Where the Gateway answers; absent: port-forward to its Envoy Service. */

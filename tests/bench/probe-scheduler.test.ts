@@ -3,14 +3,14 @@ import { AddressInfo } from 'node:net';
 import { GatewayClient } from '../../src/bench/gateway-client';
 import { ProbeOutcome, ProbeScheduler } from '../../src/bench/probe-scheduler';
 
-/** A real HTTP server that answers a model only after its activation time, as a backend would, naming the backend. */
-async function gatewayActivatingAfter(delays: Record<string, { ms: number; backend: string }>) {
+/** A real HTTP server that answers a model only after its activation time, as a backend would, naming the backend and its namespace. */
+async function gatewayActivatingAfter(delays: Record<string, { ms: number; backend: string; namespace?: string }>) {
   const started = Date.now();
   const server = http.createServer((req, res) => {
     req.resume();
     const route = delays[String(req.headers['x-ai-eg-model'])];
     if (!route || Date.now() - started < route.ms) return void res.writeHead(404).end();
-    res.writeHead(200, { 'x-mock-backend-id': route.backend }).end('{}');
+    res.writeHead(200, { 'x-mock-backend-id': route.backend, 'x-mock-backend-namespace': route.namespace ?? 'ns' }).end('{}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, started, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
@@ -22,8 +22,8 @@ describe('ProbeScheduler', () => {
     const outcomes: ProbeOutcome[] = [];
     const client = new GatewayClient(gateway.url);
     const scheduler = new ProbeScheduler(client, (o) => outcomes.push(o), { intervalMs: 50 });
-    scheduler.add({ object: 'a', model: 'a', backend: 'backend-001' });
-    scheduler.add({ object: 'b', model: 'b', backend: 'backend-002' });
+    scheduler.add({ object: 'a', model: 'a', backend: 'backend-001', namespace: 'ns' });
+    scheduler.add({ object: 'b', model: 'b', backend: 'backend-002', namespace: 'ns' });
     await scheduler.idle();
     client.close();
     await gateway.close();
@@ -44,7 +44,7 @@ describe('ProbeScheduler', () => {
     const outcomes: ProbeOutcome[] = [];
     const client = new GatewayClient(gateway.url);
     const scheduler = new ProbeScheduler(client, (o) => outcomes.push(o), { intervalMs: 20, timeoutMs: 300 });
-    scheduler.add({ object: 'a', model: 'a', backend: 'backend-001' });
+    scheduler.add({ object: 'a', model: 'a', backend: 'backend-001', namespace: 'ns' });
     await scheduler.idle();
     client.close();
     await gateway.close();
@@ -53,13 +53,26 @@ describe('ProbeScheduler', () => {
     expect(outcomes[0].lastResult).toMatchObject({ status: 200, backend: 'backend-009' });
   });
 
+  test('a 200 from a backend of the same name in another namespace (another fixture\'s Gateway) is not a success', async () => {
+    const gateway = await gatewayActivatingAfter({ a: { ms: 0, backend: 'backend-001', namespace: 'stack' } });
+    const outcomes: ProbeOutcome[] = [];
+    const client = new GatewayClient(gateway.url);
+    const scheduler = new ProbeScheduler(client, (o) => outcomes.push(o), { intervalMs: 20, timeoutMs: 300 });
+    scheduler.add({ object: 'a', model: 'a', backend: 'backend-001', namespace: 'run' });
+    await scheduler.idle();
+    client.close();
+    await gateway.close();
+    expect(outcomes.map((o) => o.kind)).toEqual(['timedOut']);
+    expect(outcomes[0].lastResult).toMatchObject({ status: 200, backend: 'backend-001', namespace: 'stack' });
+  });
+
   test('a gateway that is down gives connection errors, reported as such', async () => {
     const gateway = await gatewayActivatingAfter({});
     await gateway.close();
     const outcomes: ProbeOutcome[] = [];
     const client = new GatewayClient(gateway.url);
     const scheduler = new ProbeScheduler(client, (o) => outcomes.push(o), { intervalMs: 20, timeoutMs: 200 });
-    scheduler.add({ object: 'a', model: 'a', backend: 'x' });
+    scheduler.add({ object: 'a', model: 'a', backend: 'x', namespace: 'ns' });
     await scheduler.idle();
     client.close();
     expect(outcomes[0]).toMatchObject({ kind: 'timedOut', lastResult: { status: 0 } });
@@ -70,7 +83,7 @@ describe('ProbeScheduler', () => {
     const gateway = await gatewayActivatingAfter({});
     const client = new GatewayClient(gateway.url);
     const scheduler = new ProbeScheduler(client, () => undefined, { intervalMs: 20 });
-    scheduler.add({ object: 'a', model: 'a', backend: 'x' });
+    scheduler.add({ object: 'a', model: 'a', backend: 'x', namespace: 'ns' });
     const idle = scheduler.idle();
     scheduler.stop();
     await expect(idle).resolves.toBeUndefined();
@@ -85,7 +98,7 @@ describe('ProbeScheduler', () => {
       const server = http.createServer((req, res) => {
         req.resume();
         probes++;
-        if (good(probes)) res.writeHead(200, { 'x-mock-backend-id': 'backend-001' }).end('{}');
+        if (good(probes)) res.writeHead(200, { 'x-mock-backend-id': 'backend-001', 'x-mock-backend-namespace': 'ns' }).end('{}');
         else res.writeHead(503).end();
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -97,7 +110,7 @@ describe('ProbeScheduler', () => {
       const outcomes: ProbeOutcome[] = [];
       const client = new GatewayClient(gateway.url);
       const scheduler = new ProbeScheduler(client, (o) => outcomes.push(o), { intervalMs: 10, timeoutMs, consecutiveSuccesses });
-      scheduler.add({ object: 'a', model: 'a', backend: 'backend-001', incarnation: 2 });
+      scheduler.add({ object: 'a', model: 'a', backend: 'backend-001', namespace: 'ns', incarnation: 2 });
       await scheduler.idle();
       client.close();
       await gateway.close();

@@ -27,6 +27,7 @@ describe('resolveFixtureSpec', () => {
       connectionBufferLimit: undefined,
       apiKeyAuth: false,
       createNamespace: true,
+      mockProvider: false,
     });
   });
 

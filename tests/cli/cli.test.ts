@@ -41,10 +41,10 @@ describe('aigw-scale CLI', () => {
 
   test('invalid input: a clear error naming each flag, exit 2, nothing written', () => {
     const out = path.join(dir, 'out');
-    const result = run('synth', '--routes', '2.5', '--backends', '9', '--header-mutation', '17', '--namespace', 'No_Good', '--out', out);
+    const result = run('synth', '--routes', '2.5', '--backends', '9', '--header-mutations', '17', '--namespace', 'No_Good', '--out', out);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--routes: got 2.5; allowed: an integer from 1 to 100,000');
-    expect(result.stderr).toContain('--header-mutation: got 17; allowed: an integer from 0 to 16');
+    expect(result.stderr).toContain('--header-mutations: got 17; allowed: an integer from 0 to 16');
     expect(result.stderr).toContain('--namespace: got "No_Good"');
     expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
     expect(fs.existsSync(out)).toBe(false);

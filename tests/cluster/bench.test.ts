@@ -38,7 +38,7 @@ describe('aigw-scale bench on the local control plane, through the STAND-IN gate
   });
 
   test('provisions, proves every route reaches its own backend, samples, reports and cleans up', async () => {
-    const result = await bench('bench', '--routes', '120', '--backends', '4', '--namespace', 'bench-e2e', '--fixture', 'e2e', '--gateway-url', gateway.url, '--stand-in', '--allow-missing-controllers', '--sample-interval', '500', '--out', out, '--json');
+    const result = await bench('bench', '--routes', '120', '--backends', '4', '--namespace', 'bench-e2e', '--fixture-id', 'e2e', '--gateway-url', gateway.url, '--stand-in', '--allow-missing-controllers', '--sample-interval', '500', '--out', out, '--json');
     expect(result.stderr).not.toMatch(/\n\s+at .*\.ts:\d+/);
     expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toMatchObject({ exitCode: 0, runs: [{ ready: 119, routes: 119, failures: 0, interrupted: false, valid: true }] });
@@ -79,7 +79,7 @@ describe('aigw-scale bench on the local control plane, through the STAND-IN gate
 
   test('Ctrl-C stops the run, writes what was measured and cleans up', async () => {
     const interruptedOut = path.join(out, 'interrupted');
-    const child = cliAsync('bench', '--routes', '400', '--namespace', 'bench-e2e', '--fixture', 'e2e-int', '--gateway-url', gateway.url, '--stand-in', '--allow-missing-controllers', '--batch-size', '20', '--batch-interval', '500', '--out', interruptedOut);
+    const child = cliAsync('bench', '--routes', '400', '--namespace', 'bench-e2e', '--fixture-id', 'e2e-int', '--gateway-url', gateway.url, '--stand-in', '--allow-missing-controllers', '--batch-size', '20', '--batch-interval', '500', '--out', interruptedOut);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     while (child.exitCode === null && !stderr.includes('== provision')) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -95,10 +95,10 @@ describe('aigw-scale bench on the local control plane, through the STAND-IN gate
   });
 
   test('bad input fails before anything is created', async () => {
-    const down = await bench('bench', '--routes', '10', '--namespace', 'bench-down', '--fixture', 'down', '--gateway-url', 'http://127.0.0.1:1', '--allow-missing-controllers', '--out', path.join(out, 'down'));
+    const down = await bench('bench', '--routes', '10', '--namespace', 'bench-down', '--fixture-id', 'down', '--gateway-url', 'http://127.0.0.1:1', '--allow-missing-controllers', '--out', path.join(out, 'down'));
     expect(down.status).toBe(1);
     expect(down.stderr).toContain('the gateway at http://127.0.0.1:1 does not answer');
-    const missing = await bench('bench', '--routes', '10', '--namespace', 'bench-down', '--fixture', 'down', '--gateway-url', gateway.url, '--out', path.join(out, 'down'));
+    const missing = await bench('bench', '--routes', '10', '--namespace', 'bench-down', '--fixture-id', 'down', '--gateway-url', gateway.url, '--out', path.join(out, 'down'));
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('envoy-gateway not found');
     const invalid = await bench('bench', '--routes', '0', '--gateway-url', gateway.url, '--out', path.join(out, 'down'));

@@ -28,7 +28,7 @@ describe('the ceiling search through traffic (STAND-IN gateway with a capacity o
     mock = await startMockProvider({ host: '127.0.0.1', port: 0 });
     gateway = await new StandInGateway(cluster, 'ceiling', { host: '127.0.0.1', port: mock.port }, 300, { capacity: CAPACITY }).start();
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-scale-ceiling-'));
-    const result = await cliAwait('bench', '--routes', '80', '--namespace', 'ceiling', '--fixture', 'ceiling', '--gateway-url', gateway.url, '--stand-in', '--allow-missing-controllers',
+    const result = await cliAwait('bench', '--routes', '80', '--namespace', 'ceiling', '--fixture-id', 'ceiling', '--gateway-url', gateway.url, '--stand-in', '--allow-missing-controllers',
       '--find-ceiling', '--ceiling-step', '10', '--ceiling-resolution', '1', '--per-route-timeout', '6s', '--out', out);
     status = result.status;
     if (status !== 0) process.stderr.write(result.stderr);

@@ -22,7 +22,7 @@ function scenario(name: string, routes: number, load: Partial<Scenario['load']> 
     apiVersion: 'aigw-scale/v1',
     kind: 'Scenario',
     name,
-    fixture: { routes, backends: 2, headerMutations: 0, namespace: name, fixtureId: name, mockProvider: false },
+    fixture: resolveFixtureSpec({ routes, backends: 2, namespace: name, fixtureId: name }),
     gateway: { mode: 'stand-in', grpcMaxMessageBytes: 25 * 2 ** 20, allowMissingControllers: true },
     load: { concurrency: 8, ...load },
     probe: { requestIntervalMs: 50, perRouteTimeoutMs: 10_000, concurrency: 64, consecutiveSuccesses: 3, ...probe },

@@ -102,7 +102,7 @@ describe('a scenario file on the local control plane, through the STAND-IN gatew
   const readRun = (...parts: string[]): BenchResults => parseResults(fs.readFileSync(path.join(out, ...parts, 'results.json'), 'utf8'));
 
   test('steps, churn, a status milestone and SLO gates: the run passes, the report shows per-milestone percentiles', async () => {
-    const result = await bench('smoke', gateway.url, '--fixture', 'smoke', '--junit', path.join(out, 'smoke', 'junit.xml'));
+    const result = await bench('smoke', gateway.url, '--fixture-id', 'smoke', '--junit', path.join(out, 'smoke', 'junit.xml'));
     expect(result.stderr).not.toMatch(/\n\s+at .*\.ts:\d+/);
     expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, stderr: '' });
     const summary = JSON.parse(result.stdout);
@@ -147,7 +147,7 @@ describe('a scenario file on the local control plane, through the STAND-IN gatew
 
   test('an impossible SLO gate gives exit 3 and a JUnit failure naming it', async () => {
     const junitFile = path.join(out, 'impossible', 'junit.xml');
-    const result = await bench('impossible', gateway.url, '--fixture', 'impossible', '--slo', 'milestone.ready.p99<=1ms', '--slo', 'errorRate<=0.05', '--junit', junitFile);
+    const result = await bench('impossible', gateway.url, '--fixture-id', 'impossible', '--slo', 'milestone.ready.p99<=1ms', '--slo', 'errorRate<=0.05', '--junit', junitFile);
     expect({ status: result.status, stderr: result.status === 3 ? '' : result.stderr }).toEqual({ status: 3, stderr: '' });
     expect(result.stderr).toContain('scenario'); // the override is announced
     const junit = new DOMParser().parseFromString(fs.readFileSync(junitFile, 'utf8'), 'text/xml');
@@ -165,7 +165,7 @@ describe('a scenario file on the local control plane, through the STAND-IN gatew
       { dir: 'rerun', url: gateway.url },
     ];
     for (const { dir, url } of runs) {
-      const result = await bench(dir, url, '--fixture', dir, '--repeat', '3');
+      const result = await bench(dir, url, '--fixture-id', dir, '--repeat', '3');
       expect({ dir, status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ dir, status: 0, stderr: '' });
       expect(JSON.parse(result.stdout).runs.map((r: any) => r.id)).toEqual([`${dir}-r1`, `${dir}-r2`, `${dir}-r3`]);
       expect(fs.existsSync(path.join(out, dir, 'repeats.md'))).toBe(true);

@@ -1,5 +1,5 @@
 import { aiBackendNames } from '../../constructs/ai-backend-pool';
-import { benchJobManifests } from '../../constructs/bench-job';
+import { benchJobManifests } from '../../charts/bench-job';
 import { DEFAULT_GZIP_THRESHOLD_BYTES, mockProviderManifests } from '../../constructs/mock-provider';
 import { Manifest } from '../../constructs/manifest';
 import { Cluster } from '../../src/kube/cluster';

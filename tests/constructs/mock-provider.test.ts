@@ -1,3 +1,4 @@
+import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../support/restricted-container';
 import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { ofKind, onlyOfKind } from '../support/fixture';
@@ -59,16 +60,7 @@ describe('MockProvider', () => {
     const [container] = pod.containers;
     expect(container.image).toBe('node:20-alpine');
     expect([...container.command, ...container.args].join(' ')).toBe('node /app/mock-provider.js --host 0.0.0.0 --port 8080');
-    expect(container.securityContext).toEqual({
-      runAsNonRoot: true,
-      runAsUser: 1000,
-      runAsGroup: 1000,
-      privileged: false, // cdk8s-plus renders the default explicitly
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
+    expect(container.securityContext).toEqual(RESTRICTED_CONTAINER_SECURITY_CONTEXT);
     expect(container.volumeMounts).toEqual(expect.arrayContaining([{ name: 'code', mountPath: '/app', readOnly: true }]));
     expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'code', configMap: { name: 'mock-provider-code', defaultMode: 0o444 } }]));
   });

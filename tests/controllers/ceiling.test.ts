@@ -30,7 +30,7 @@ describe('the ceiling search against the real controllers (gRPC knob 200Ki)', ()
     exit = spawnSync(
       process.execPath,
       [BIN, 'bench', '--kubeconfig', state.kubeconfig, '--control-plane', '--find-ceiling', '--grpc-max-message-size', '200Ki', '--routes', '200', '--ceiling-step', '20',
-        '--ceiling-resolution', '4', '--per-route-timeout', '30s', '--namespace', 'ceiling', '--fixture', 'ceiling', '--out', out],
+        '--ceiling-resolution', '4', '--per-route-timeout', '30s', '--namespace', 'ceiling', '--fixture-id', 'ceiling', '--out', out],
       { encoding: 'utf8', env: { ...process.env, AIGW_SCALE_LOCAL_DIR: dir }, maxBuffer: 64 << 20, timeout: 900_000 },
     );
     process.stderr.write(`${exit.stderr}`.split('\n').slice(-30).join('\n'));

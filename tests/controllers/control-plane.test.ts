@@ -31,7 +31,7 @@ describe('control-plane readiness against the real controllers', () => {
     out = path.join(dir, 'out');
     exit = spawnSync(
       process.execPath,
-      [BIN, 'bench', '--kubeconfig', state.kubeconfig, '--control-plane', '--routes', String(ROUTES), '--backends', '5', '--namespace', NS, '--fixture', 'cp-bench',
+      [BIN, 'bench', '--kubeconfig', state.kubeconfig, '--control-plane', '--routes', String(ROUTES), '--backends', '5', '--namespace', NS, '--fixture-id', 'cp-bench',
         '--milestone', 'AIGatewayRoute:Accepted', '--milestone', 'HTTPRoute:Accepted@parents', '--scale-down-steps', '1', '--sample-interval', '500ms', '--per-route-timeout', '90s', '--out', out],
       { encoding: 'utf8', env: { ...process.env, AIGW_SCALE_LOCAL_DIR: dir }, maxBuffer: 64 << 20, timeout: 600_000 },
     );
@@ -125,7 +125,7 @@ describe('control-plane readiness against the real controllers', () => {
     try {
       const bench = spawnSync(
         process.execPath,
-        [BIN, 'apply', '--kubeconfig', state.kubeconfig, '--routes', '2', '--namespace', 'cp-missing', '--fixture', 'cp-missing'],
+        [BIN, 'apply', '--kubeconfig', state.kubeconfig, '--routes', '2', '--namespace', 'cp-missing', '--fixture-id', 'cp-missing'],
         { encoding: 'utf8', env: { ...process.env, AIGW_SCALE_LOCAL_DIR: dir } },
       );
       expect(bench.status).toBe(0);

@@ -67,7 +67,7 @@ describe('filter config from the real controller, loaded by the real extproc', (
     cluster = await Cluster.connect({ kubeconfig });
     bundleDir = new BundleDir(path.join(dir, 'bundle'));
     watch = await FilterConfigWatch.start(cluster, { namespace: EG_NAMESPACE, gateway: { name: gateway.name, namespace: NS }, onConfig });
-    const applied = spawnSync(process.execPath, [BIN, 'apply', '--kubeconfig', kubeconfig, '--routes', String(ROUTES), '--backends', '2', '--namespace', NS, '--fixture', FIXTURE], { encoding: 'utf8' });
+    const applied = spawnSync(process.execPath, [BIN, 'apply', '--kubeconfig', kubeconfig, '--routes', String(ROUTES), '--backends', '2', '--namespace', NS, '--fixture-id', FIXTURE], { encoding: 'utf8' });
     expect(applied.status).toBe(0);
     const first = await until(`a bundle with the ${ROUTES} models`, () => seen.find((b) => b.models.size === ROUTES), 180_000);
     extproc = await startExtproc({ binary: binaries['ai-gateway-extproc']!, bundleDir: bundleDir.path, logFile: path.join(dir, 'extproc.log') });

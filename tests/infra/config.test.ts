@@ -59,7 +59,7 @@ describe('parseInfraConfig', () => {
       aiGatewayCrds: { source: 'oci', chart: 'oci://docker.io/envoyproxy/ai-gateway-crds-helm', version: 'v1.1.0' },
       aiGateway: { source: 'oci', chart: 'oci://docker.io/envoyproxy/ai-gateway-helm', version: 'v1.1.0' },
     });
-    expect(config).toMatchObject({ clusterType: 'kind', fixtureMode: 'bundle', mockProvider: true, helmTimeoutSeconds: 600 });
+    expect(config).toMatchObject({ clusterType: 'kind', fixtureMode: 'bundle', fixture: { mockProvider: true }, helmTimeoutSeconds: 600 });
     expect(config.kind).toEqual({ name: 'aigw-scale-scale-2000', nodeImage: expect.stringMatching(/^kindest\/node:v1\.36\.\d+@sha256:[0-9a-f]{64}$/), gatewayPort: DEFAULTS.kindGatewayPort });
   });
 
@@ -67,7 +67,7 @@ describe('parseInfraConfig', () => {
     const config = parse({ routes: '2000', backends: '10', headerMutations: '4', grpcMaxMessageSize: '64Mi', fixtureMode: 'resources', mockProvider: 'false', namespace: 'bench', kindGatewayPort: '0' });
     expect(config.fixture).toMatchObject({ routes: 2000, backends: 10, headerMutations: 4, namespace: 'bench', fixtureId: 'dev' });
     expect(config.grpc).toEqual({ quantity: '64Mi', bytes: 64 * 2 ** 20 });
-    expect(config).toMatchObject({ fixtureMode: 'resources', mockProvider: false });
+    expect(config).toMatchObject({ fixtureMode: 'resources', fixture: { mockProvider: false } });
     expect(config.kind?.gatewayPort).toBe(0);
   });
 
@@ -112,7 +112,7 @@ describe('parseInfraConfig', () => {
 
   test('providerHost replaces the mock provider', () => {
     const config = parse({ providerHost: 'mock.example.svc.cluster.local' });
-    expect(config.mockProvider).toBe(false);
+    expect(config.fixture.mockProvider).toBe(false);
     expect(config.fixture.providerHost).toBe('mock.example.svc.cluster.local');
   });
 

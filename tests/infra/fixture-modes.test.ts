@@ -10,12 +10,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FixtureSpec, resolveFixtureSpec } from '../../charts/fixture-spec';
 import { fixtureParts } from '../../charts/scale-fixture';
-import { applyScript, deleteScript, fixtureFlags } from '../../infra/bundle';
+import { applyScript, deleteScript } from '../../infra/bundle';
 import { fixtureBundleProvider } from '../../infra/fixture-bundle';
 import { PROJECT_ROOT } from '../../infra/config';
-import { renderFixture } from '../../infra/fixture-render';
+import { renderFixture } from '../../src/synth/render-fixture';
 import { applyCommand } from '../../src/cli/commands/apply';
-import { FixtureOptionValues, fixtureSpecFromOptions } from '../../src/cli/fixture-options';
 import { writeFixture } from '../../src/synth/write-fixture';
 import { FAKE_KIND_KUBECONFIG, FAKE_MOCK_PROVIDER_CODE, SECRET_SIG, StackRun, plainStrings, runStack } from './harness';
 
@@ -135,17 +134,21 @@ describe('the fixture hash', () => {
 describe('bundle scripts', () => {
   const spec: FixtureSpec = resolveFixtureSpec({ routes: 7, backends: 3, namespace: "it's-ns".replace("'", ''), fixtureId: 'demo', headerMutations: 2, apiKeyAuth: true, connectionBufferLimit: '32Mi' });
 
-  test('the flags rebuild exactly the same FixtureSpec through the CLI parser', async () => {
-    for (const [candidate, mock] of [[spec, true], [resolveFixtureSpec({ routes: 3, providerHost: 'mock.example.com', createNamespace: false, routeApiVersion: 'v1alpha1' }), false]] as const) {
-      let parsed: (FixtureOptionValues & { mockProvider: boolean }) | undefined;
-      const command = applyCommand().exitOverride();
-      command.action((_dir: unknown, options: FixtureOptionValues) => {
-        parsed = options;
-      });
-      await command.parseAsync(fixtureFlags(candidate, mock), { from: 'user' });
-      expect(fixtureSpecFromOptions(parsed!)).toEqual(candidate);
-      expect(parsed!.mockProvider).toBe(mock);
+  test('apply is given the resolved FixtureSpec as JSON, every knob (listenerPort too), and the hash', () => {
+    const others = resolveFixtureSpec({ routes: 3, providerHost: 'mock.example.com', createNamespace: false, routeApiVersion: 'v1alpha1', listenerPort: 8080 });
+    for (const candidate of [spec, others]) {
+      const result = runScript(applyScript({ spec: candidate, sha256: 'abc' }), { AIGW_SCALE_KUBECONFIG: 'k' });
+      const args = result.read('args').trim().split('\n');
+      expect(args.slice(5)).toEqual(['--fixture-json', JSON.stringify(candidate), '--sha256', 'abc']);
+      expect(JSON.parse(args[6])).toEqual(candidate);
     }
+  });
+
+  test('apply refuses a fixture whose manifests do not hash to the hash it was given, before contacting a cluster', async () => {
+    const apply = (sha256: string) => applyCommand().exitOverride().parseAsync(['--kubeconfig', path.join(tempDir(), 'none'), '--fixture-json', JSON.stringify(spec), '--sha256', sha256], { from: 'user' });
+    await expect(apply('0'.repeat(64))).rejects.toThrow(`--sha256 ${'0'.repeat(64)}: the fixture's manifests hash to ${renderFixture(spec, {}, { keep: false }).sha256}; nothing was applied`);
+    await expect(apply(renderFixture(spec, {}, { keep: false }).sha256)).rejects.toThrow(/kubeconfig/); // past the check: on to the cluster
+    await expect(applyCommand().exitOverride().parseAsync(['--fixture-json', JSON.stringify(spec)], { from: 'user' })).rejects.toThrow('--fixture-json needs --sha256');
   });
 
   /** A fake `node` on PATH: records its arguments, the kubeconfig it was given and that file's mode. */
@@ -178,11 +181,11 @@ describe('bundle scripts', () => {
   }
 
   test('apply: the secret kubeconfig becomes a 0600 temp file for the CLI, removed afterwards', () => {
-    const result = runScript(applyScript({ spec, mockProvider: true, sha256: 'abc' }), { AIGW_SCALE_KUBECONFIG: 'kubeconfig text' });
+    const result = runScript(applyScript({ spec, sha256: 'abc' }), { AIGW_SCALE_KUBECONFIG: 'kubeconfig text' });
     expect(result.status).toBe(0);
     const args = result.read('args').trim().split('\n');
     expect(args.slice(0, 5)).toEqual(['bin/aigw-scale.cjs', 'apply', '--kubeconfig', result.read('kubeconfig-path'), '--yes']);
-    expect(args.slice(5)).toEqual(fixtureFlags(spec, true));
+    expect(args.slice(5)).toEqual(['--fixture-json', JSON.stringify(spec), '--sha256', 'abc']);
     expect(result.read('kubeconfig')).toBe('kubeconfig text');
     expect(result.read('mode').trim()).toBe('-rw-------');
     expect(fs.existsSync(result.read('kubeconfig-path'))).toBe(false);
@@ -191,7 +194,7 @@ describe('bundle scripts', () => {
   test('apply: an existing kubeconfig file and a context are passed as they are; failures fail the command', () => {
     const file = path.join(tempDir(), 'kc');
     fs.writeFileSync(file, 'file kubeconfig', { mode: 0o600 });
-    const script = applyScript({ spec, mockProvider: false, sha256: 'abc', context: "ctx 'a'" });
+    const script = applyScript({ spec, sha256: 'abc', context: "ctx 'a'" });
     const result = runScript(script, { AIGW_SCALE_KUBECONFIG_PATH: file });
     expect(result.status).toBe(0);
     const args = result.read('args').trim().split('\n');
@@ -221,7 +224,7 @@ describe('bundle scripts', () => {
   });
 
   test('the scripts are valid sh', () => {
-    for (const script of [applyScript({ spec, mockProvider: true, sha256: 'x' }), deleteScript({ spec, context: 'c' })]) {
+    for (const script of [applyScript({ spec, sha256: 'x' }), deleteScript({ spec, context: 'c' })]) {
       expect(() => execFileSync('sh', ['-n', '-c', script])).not.toThrow();
     }
   });

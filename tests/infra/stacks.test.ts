@@ -86,7 +86,7 @@ describe.each(STACKS)('stack %s', (stack) => {
       // The mock provider is part of the one ApplySet, applied before the backends and routes.
       const [bundle] = r.ofType('pulumi-nodejs:dynamic:Resource').filter((c) => c.parent === fixture.urn);
       expect(r.waitsFor(bundle, aigw)).toBe(true);
-      expect(bundle.inputs.applyScript).toContain("'--mock-provider'");
+      expect(bundle.inputs.applyScript).toContain('"mockProvider":true'); // the knob travels in the resolved fixture's JSON (was the flag '--mock-provider')
       expect(routes).toHaveLength(0);
     }
   });

@@ -168,6 +168,20 @@ describe('identity from the Host header (one pod, one Service per backend)', () 
     expect(response.json.choices[0].message.content).toBe(`mock answer from ${id} for model-000001`);
   });
 
+  // The namespace tells a run's backend from another fixture's backend of the same name (a stack's, say).
+  test.each([
+    ['backend-003.bench.svc.cluster.local:8080', 'bench'],
+    ['backend-003.aigw-scale.svc.cluster.local', 'aigw-scale'],
+    ['backend-1.ns', 'ns'],
+    ['backend-1.ns.example.com', undefined],
+    ['backend-012:8080', undefined],
+    ['127.0.0.1:8080', undefined],
+  ])('Host %s answers from namespace %s', async (host, namespace) => {
+    const response = await raw(mock.url, { method: 'POST', path: '/v1/chat/completions', headers: jsonHeaders({ host }), body: chatBody('model-000001') });
+    expect(response.status).toBe(200);
+    expect(response.headers['x-mock-backend-namespace']).toBe(namespace);
+  });
+
   test('errors and health checks carry the identity too', async () => {
     const host = 'backend-009.aigw-scale.svc.cluster.local:8080';
     expect((await raw(mock.url, { path: '/healthz', headers: { host } })).headers['x-mock-backend-id']).toBe('backend-009');

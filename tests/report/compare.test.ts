@@ -104,6 +104,14 @@ describe('compareResults, one run per side', () => {
     expect(c.warnings.some((w) => w.startsWith('runs differ in settings'))).toBe(true);
   });
 
+  test('any fixture setting that differs is warned about, by name; the fixture id, each run\'s own, is not', () => {
+    const base = run(1);
+    const withAuth = { ...run(2), settings: { ...run(2).settings, apiKeyAuth: true, fixtureId: 'other' } };
+    expect(compareResults({ ...base, settings: { ...base.settings, apiKeyAuth: false } }, withAuth).warnings).toContain('runs differ in settings: apiKeyAuth (run-1 false, run-2 true)');
+    expect(compareResults(base, withAuth).warnings).toContain('runs differ in settings: apiKeyAuth (run-1 not recorded, run-2 true)');
+    expect(compareResults(base, { ...run(2), settings: { ...run(2).settings, fixtureId: 'other' } }).warnings.filter((w) => w.startsWith('runs differ in settings'))).toEqual([]);
+  });
+
   test('deterministic for a seed', () => {
     const [a, b] = [run(1), run(2)];
     expect(compareResults(a, b, {}, { seed: 9 })).toEqual(compareResults(a, b, {}, { seed: 9 }));

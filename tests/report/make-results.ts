@@ -4,6 +4,7 @@
  * Time to first success is log-normal (median × e^(σ·z)); memory = base + k·liveRoutes + normal noise; CPU rises
  * with the routes created in the last sample interval. Everything is drawn from a seeded PRNG.
  */
+import { resolveFixtureSpec } from '../../charts/fixture-spec';
 import { BenchResults, Component, Failure, MilestoneRecord, PhaseRecord, RESULTS_SCHEMA_VERSION, Sample } from '../../src/results/schema';
 import { Rng } from '../../src/report/stats';
 import { Scenario } from '../../src/scenario/types';
@@ -97,7 +98,7 @@ export function makeScenario(overrides: Partial<Scenario> = {}): Scenario {
     apiVersion: 'aigw-scale/v1',
     kind: 'Scenario',
     name: 'synthetic',
-    fixture: { routes: 500, backends: 10, headerMutations: 0, namespace: 'bench', mockProvider: false },
+    fixture: resolveFixtureSpec({ routes: 500, backends: 10, namespace: 'bench' }),
     gateway: { mode: 'cluster', grpcMaxMessageBytes: 25 * MiB, allowMissingControllers: false },
     load: { concurrency: 16, shape: { type: 'batches', batchSize: 50, intervalMs: 1000 } },
     probe: { requestIntervalMs: 100, perRouteTimeoutMs: 60_000, concurrency: 512, consecutiveSuccesses: 3 },

@@ -17,7 +17,7 @@ const FLAGS = {
   routes: 40,
   backends: 4,
   namespace: 'flags-ns',
-  fixture: 'flags',
+  fixtureId: 'flags',
   gatewayUrl: 'http://127.0.0.1:8080',
   standIn: true,
   allowMissingControllers: true,

@@ -22,7 +22,7 @@ describe('parseScenario', () => {
       apiVersion: 'aigw-scale/v1',
       kind: 'Scenario',
       name: 't',
-      fixture: { routes: 10, backends: 1, headerMutations: 0, namespace: 'aigw-scale-bench', mockProvider: false },
+      fixture: { routes: 10, backends: 1, headerMutations: 0, namespace: 'aigw-scale', gatewayName: 'aigw-scale', routeApiVersion: 'v1beta1', providerPort: 8080, listenerPort: 80, apiKeyAuth: false, createNamespace: true, mockProvider: false },
       gateway: { mode: 'cluster', grpcMaxMessageBytes: 25 * 2 ** 20, allowMissingControllers: false },
       load: { concurrency: 16, shape: { type: 'all-at-once' } },
       probe: { requestIntervalMs: 100, perRouteTimeoutMs: 120_000, concurrency: 512, consecutiveSuccesses: 3 },
@@ -82,7 +82,7 @@ extra: true
 `;
     expect(problemsOf(text).sort()).toEqual(
       [
-        's.yaml:6:3: fixture.colour: unknown key; allowed: routes, backends, headerMutations, namespace, fixtureId, mockProvider',
+        's.yaml:6:3: fixture.colour: unknown key; allowed: routes, backends, namespace, fixtureId, gatewayName, headerMutations, routeApiVersion, providerHost, providerPort, listenerPort, connectionBufferLimit, apiKeyAuth, createNamespace, mockProvider',
         's.yaml:10:12: load.churn.share: got 2; must be <= 1',
         's.yaml:13:5: load.shape.batchSize: unknown key; allowed with type "all-at-once": type',
         's.yaml:15:20: probe.requestInterval: got "5 seconds"; allowed: milliseconds as a number, or a number with a unit: 500ms, 5s, 2m, 1h',

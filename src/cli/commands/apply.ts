@@ -2,7 +2,9 @@ import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
+import { FixtureSpec } from '../../../charts/fixture-spec';
 import { fixtureParts } from '../../../charts/scale-fixture';
+import { renderFixture } from '../../synth/render-fixture';
 import { FIXTURE_LABEL, fixtureLabels } from '../../../constructs/conventions';
 import { ApplyObject, ApplyResult, applySet } from '../../kube/applier';
 import { applySetParentName } from '../../kube/applyset';
@@ -12,12 +14,14 @@ import { ClusterOptionValues, addClusterOptions, connectGuarded } from '../clust
 import { UsageError } from '../errors';
 import { integerFlag } from '../flags';
 import { interruptOnSigint } from '../interrupt';
-import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFromOptions, fixtureSpecFromOptions } from '../fixture-options';
+import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFor, fixtureSpecFromOptions } from '../fixture-options';
 import { formatCount, printResult } from '../output';
 import { Progress } from '../progress';
-import { numberOrText } from '../../../charts/fixture-env';
+import { numberOrText } from '../../../charts/fixture-spec';
 
-interface ApplyOptions extends ClusterOptionValues, Partial<FixtureOptionValues> {
+interface ApplyOptions extends ClusterOptionValues, FixtureOptionValues {
+  fixtureJson?: string;
+  sha256?: string;
   crds?: string;
   concurrency: number;
   qps: number;
@@ -47,21 +51,37 @@ function loadDirectory(dir: string, fixtureFlag?: string): LoadedFixture {
   if (invalid) throw new UsageError(`${dir}: an object lacks apiVersion, kind or metadata.name: ${JSON.stringify(invalid).slice(0, 200)}`);
   const ids = new Set(objects.map((o) => o.metadata.labels?.[FIXTURE_LABEL]).filter(Boolean));
   const fixtureId = fixtureFlag ?? (ids.size === 1 ? [...ids][0]! : undefined);
-  if (!fixtureId) throw new UsageError(`${dir}: cannot tell the fixture id from the ${FIXTURE_LABEL} labels (found ${ids.size}); pass --fixture`);
+  if (!fixtureId) throw new UsageError(`${dir}: cannot tell the fixture id from the ${FIXTURE_LABEL} labels (found ${ids.size}); pass --fixture-id`);
   const namespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean));
   if (namespaces.size !== 1) throw new UsageError(`${dir}: objects must share one namespace (found ${[...namespaces].join(', ') || 'none'})`);
   return { fixtureId, namespace: [...namespaces][0]!, groups };
 }
 
 async function loadFixture(dir: string | undefined, options: ApplyOptions): Promise<LoadedFixture> {
-  if (dir !== undefined) {
-    if (options.routes !== undefined) throw new UsageError('give either a directory or --routes, not both');
-    return loadDirectory(dir, options.fixture);
+  const sources = [dir !== undefined, options.routes !== undefined, options.fixtureJson !== undefined].filter(Boolean).length;
+  if (sources !== 1) throw new UsageError('give exactly one of: a directory of manifests (from `aigw-scale synth`), --routes N, or --fixture-json JSON with --sha256');
+  if (dir !== undefined && options.sha256 !== undefined) throw new UsageError('--sha256 checks a fixture built here (--routes or --fixture-json), not a directory');
+  if (dir !== undefined) return loadDirectory(dir, options.fixtureId);
+  const spec = options.fixtureJson !== undefined ? resolvedFixture(options.fixtureJson, options.sha256) : fixtureSpecFromOptions(options);
+  const extras = await fixtureExtrasFor(spec);
+  const loaded = (parts: readonly { manifests: Iterable<unknown> }[]) => ({ fixtureId: spec.fixtureId, namespace: spec.namespace, groups: parts.map((part) => [...part.manifests] as ApplyObject[]) });
+  if (options.sha256 === undefined) return loaded(fixtureParts(spec, extras));
+  // A resolved fixture was validated where it was resolved (a Pulumi stack); the hash proves these are its objects.
+  const rendered = renderFixture(spec, extras, { keep: true });
+  if (rendered.sha256 !== options.sha256) {
+    throw new UsageError(`--sha256 ${options.sha256}: the fixture's manifests hash to ${rendered.sha256}; nothing was applied (was it resolved by another version of aigw-scale?)`);
   }
-  if (options.routes === undefined) throw new UsageError('give a directory of manifests (from `aigw-scale synth`) or --routes N');
-  const spec = fixtureSpecFromOptions(options as FixtureOptionValues);
-  const extras = await fixtureExtrasFromOptions(options as FixtureOptionValues);
-  return { fixtureId: spec.fixtureId, namespace: spec.namespace, groups: fixtureParts(spec, extras).map((part) => [...part.manifests] as ApplyObject[]) };
+  return loaded(rendered.parts!);
+}
+
+/** A resolved fixture (FixtureSpec as JSON) with the hash of its manifests, which `loadFixture` checks. */
+function resolvedFixture(json: string, sha256: string | undefined): FixtureSpec {
+  if (sha256 === undefined) throw new UsageError('--fixture-json needs --sha256, the hash of the manifests it resolves to');
+  try {
+    return JSON.parse(json) as FixtureSpec;
+  } catch (error) {
+    throw new UsageError(`--fixture-json: not JSON: ${(error as Error).message}`);
+  }
 }
 
 export function summarizeApply(result: ApplyResult): string {
@@ -81,6 +101,8 @@ export function applyCommand(): Command {
   const command = new Command('apply')
     .description('server-side apply a fixture (a directory from `synth`, or built from --routes) as an ApplySet; prunes what an earlier apply left')
     .argument('[dir]', 'directory of manifests written by `aigw-scale synth`')
+    .option('--fixture-json <json>', 'a resolved fixture (FixtureSpec as JSON, as a Pulumi stack passes it); needs --sha256')
+    .option('--sha256 <hex>', 'refuse unless the fixture\'s manifests hash to this (the sha256 `synth` prints)')
     .option('--crds <dir>', 'install the CRDs in this directory first and wait until they are Established')
     .addOption(new Option('--concurrency <n>', 'requests in flight').argParser(numberOrText).default(32))
     .addOption(new Option('--qps <n>', 'client-side rate limit, requests/s (0 = none)').argParser(numberOrText).default(0))

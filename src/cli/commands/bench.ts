@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { numberOrText } from '../../../charts/fixture-env';
-import { FixtureSpec } from '../../../charts/fixture-spec';
+import { numberOrText } from '../../../charts/fixture-spec';
+import { FIXTURE_PROPS, FixtureSpec } from '../../../charts/fixture-spec';
 import { Cluster } from '../../kube/cluster';
 import { runPods } from '../../kube/gateway-envoy';
 import { LocalClusterState, readState } from '../../local/control-plane';
@@ -19,16 +19,13 @@ import { Scenario } from '../../scenario/types';
 import { ClusterOptionValues, addClusterOptions, connectGuarded } from '../cluster-options';
 import { UsageError } from '../errors';
 import { interruptOnSigint } from '../interrupt';
-import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFromOptions, fixtureSpecFromOptions } from '../fixture-options';
+import { addFixtureOptions, fixtureExtrasFor } from '../fixture-options';
 import { printResult } from '../output';
 import { Progress } from '../progress';
 import { asUsageError } from './scenario';
 import { CeilingCliOptions, checkCeilingUsage, positiveInteger, runCeilingSearch } from './ceiling-run';
 
-interface BenchCliOptions extends CeilingCliOptions, ClusterOptionValues, Omit<FixtureOptionValues, 'routes' | 'backends' | 'headerMutation'>, Omit<ScenarioFlags, keyof FixtureOptionValues> {
-  routes?: number;
-  backends: number;
-  headerMutation: number;
+interface BenchCliOptions extends CeilingCliOptions, ClusterOptionValues, ScenarioFlags {
   scenario?: string;
   out?: string;
   keep: boolean;
@@ -54,7 +51,7 @@ const TOOL_VERSION: string = require('../../../package.json').version;
 
 /** Option keys that map to scenario fields (everything in ScenarioFlags). */
 const SCENARIO_FLAG_KEYS: readonly (keyof ScenarioFlags)[] = [
-  'routes', 'backends', 'headerMutation', 'namespace', 'fixture', 'mockProvider', 'gatewayUrl', 'portForward', 'standIn', 'controlPlane', 'grpcMaxMessageSize',
+  ...FIXTURE_PROPS, 'fixtureJson', 'gatewayUrl', 'portForward', 'standIn', 'controlPlane', 'grpcMaxMessageSize',
   'allowMissingControllers', 'qps', 'burst', 'applyConcurrency', 'batchSize', 'waitReady', 'batchInterval', 'steps', 'hold', 'churnCycles', 'churnShare',
   'scaleDownSteps', 'requestInterval', 'perRouteTimeout', 'probeConcurrency', 'consecutiveSuccesses', 'sampleInterval', 'milestone', 'slo', 'repeat', 'profiles',
 ];
@@ -114,7 +111,7 @@ function resolveFromCommand(command: Command, options: BenchCliOptions): { scena
   for (const key of SCENARIO_FLAG_KEYS) if (command.getOptionValueSource(key) === 'cli') (given as Record<string, unknown>)[key] = options[key as keyof BenchCliOptions];
   if ([given.gatewayUrl !== undefined, given.portForward, given.controlPlane].filter(Boolean).length > 1) throw new UsageError('give at most one of --gateway-url URL, --port-forward and --control-plane');
   if (!options.scenario) {
-    if (given.routes === undefined) throw new UsageError('--routes N is required without --scenario FILE');
+    if (given.routes === undefined && given.fixtureJson === undefined) throw new UsageError('--routes N is required without --scenario FILE (or --fixture-json)');
     if (given.gatewayUrl === undefined && !given.portForward && !given.controlPlane) throw new UsageError('give exactly one of --gateway-url URL or --port-forward (or --control-plane, or a --scenario FILE)');
   }
   return asUsageError(() => {
@@ -124,11 +121,8 @@ function resolveFromCommand(command: Command, options: BenchCliOptions): { scena
   });
 }
 
-/** The run's fixture: the scenario's fixture fields plus the fixture flags the scenario does not describe. */
-function fixtureSpec(options: BenchCliOptions, scenario: Scenario, fixtureId: string): FixtureSpec {
-  const { fixture } = scenario;
-  return fixtureSpecFromOptions({ ...options, routes: fixture.routes, backends: fixture.backends, headerMutation: fixture.headerMutations, namespace: fixture.namespace, fixture: fixtureId, mockProvider: fixture.mockProvider });
-}
+/** The run's fixture: the scenario's, validated with it, under this run's id. */
+const fixtureSpec = (scenario: Scenario, fixtureId: string): FixtureSpec => ({ ...scenario.fixture, fixtureId });
 
 /** Routes whose current life became ready, of the timed routes. */
 const readyRoutes = (results: BenchResults) => new Set(results.milestones.filter((m) => m.milestone === 'ready').map((m) => m.object)).size;
@@ -140,6 +134,7 @@ export function benchCommand(): Command {
     .option('--out <dir>', 'directory for results.json and reports (with --repeat K>1: run-<k>/ per run, repeats.md/json)')
     .option('--dry-run', 'print the resolved scenario as YAML and exit without touching a cluster', false)
     .option('--junit <file>', 'write a JUnit XML file: one suite per run, a test case per SLO gate and the validity check')
+    .option('--fixture-json <json>', 'the whole fixture as JSON (a resolved fixture, as the BenchJob passes it); fixture flags override its knobs')
     .option('--gateway-url <url>', 'where the fixture Gateway answers (e.g. http://localhost:8080 with a kind port mapping)')
     .option('--port-forward', 'reach the Gateway through `kubectl port-forward` to its Envoy Service', false)
     .option('--stand-in', 'the gateway is the test stand-in, not Envoy (recorded in the results)', false)
@@ -190,9 +185,9 @@ export function benchCommand(): Command {
     const runs = Array.from({ length: scenario.repeat }, (_, i) => {
       const single = scenario.repeat === 1;
       const id = single ? baseId : `${baseId}-r${i + 1}`;
-      return { id, spec: fixtureSpec(options, scenario, id), dir: single ? options.out! : path.join(options.out!, `run-${i + 1}`) };
+      return { id, spec: fixtureSpec(scenario, id), dir: single ? options.out! : path.join(options.out!, `run-${i + 1}`) };
     });
-    const extras = await fixtureExtrasFromOptions(scenario.fixture);
+    const extras = await fixtureExtrasFor(scenario.fixture);
     fs.mkdirSync(options.out, { recursive: true });
     if (options.junit) fs.mkdirSync(path.dirname(path.resolve(options.junit)), { recursive: true });
 

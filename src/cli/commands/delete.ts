@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { FIXTURE_LABEL, PART_OF_LABEL, PART_OF_VALUE } from '../../../constructs/conventions';
-import { numberOrText } from '../../../charts/fixture-env';
+import { numberOrText } from '../../../charts/fixture-spec';
 import { deleteFixtures } from '../../kube/delete';
 import { ClusterOptionValues, addClusterOptions, connectGuarded } from '../cluster-options';
 import { UsageError } from '../errors';

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { numberOrText } from '../../../charts/fixture-env';
+import { numberOrText } from '../../../charts/fixture-spec';
 import { DEFAULT_GRPC_MAX_MESSAGE_SIZE, HelmValuesError, parseGrpcMessageLimit } from '../../../charts/helm-values';
 import { BUILD_SCRIPT } from '../../local/binaries';
 import { LocalClusterRunning, downLocalCluster, isOurProcess, localDir, readState, upLocalCluster } from '../../local/control-plane';

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import * as path from 'node:path';
 import { fixtureParts } from '../../../charts/scale-fixture';
 import { writeFixture } from '../../synth/write-fixture';
-import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFromOptions, fixtureSpecFromOptions } from '../fixture-options';
+import { FixtureOptionValues, addFixtureOptions, fixtureExtrasFor, fixtureSpecFromOptions } from '../fixture-options';
 import { formatCount, printResult } from '../output';
 
 interface SynthOptions extends FixtureOptionValues {
@@ -17,7 +17,7 @@ export function synthCommand(): Command {
     .option('--json', 'print the summary as JSON', false);
   return addFixtureOptions(command, { routesRequired: true }).action(async (options: SynthOptions) => {
     const spec = fixtureSpecFromOptions(options); // validates before anything is written
-    const extras = await fixtureExtrasFromOptions(options);
+    const extras = await fixtureExtrasFor(spec);
     const started = performance.now();
     const summary = writeFixture(fixtureParts(spec, extras), options.out);
     const seconds = (performance.now() - started) / 1000;

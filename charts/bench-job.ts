@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { BENCH_CONTROLLER_DEPLOYMENTS, BENCH_REQUIRED_CRDS, BenchRbac, MILESTONE_KINDS } from './bench-rbac';
-import { BundledCode } from './bundled-code';
-import { constructManifests } from './construct-manifests';
-import { fixtureLabels } from './conventions';
-import { Manifest } from './manifest';
-import { IMAGE_PULL_POLICY, RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodTemplate } from './restricted-pod';
+import { FixtureSpec, FixtureSpecInput, FixtureValidationError, fixtureInputOf, resolveFixtureSpec } from './fixture-spec';
+import { BENCH_CONTROLLER_DEPLOYMENTS, BENCH_REQUIRED_CRDS, BenchRbac, MILESTONE_KINDS } from '../constructs/bench-rbac';
+import { BundledCode } from '../constructs/bundled-code';
+import { constructManifests } from '../constructs/construct-manifests';
+import { fixtureLabels } from '../constructs/conventions';
+import { Manifest } from '../constructs/manifest';
+import { IMAGE_PULL_POLICY, RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodTemplate } from '../constructs/restricted-pod';
 
 export { BENCH_CONTROLLER_DEPLOYMENTS, BENCH_REQUIRED_CRDS };
 
@@ -28,33 +29,19 @@ export { BENCH_CONTROLLER_DEPLOYMENTS, BENCH_REQUIRED_CRDS };
  * with the benchmark's exit code, so `kubectl logs job/<name> > results.json` retrieves exactly the JSON.
  */
 
-export interface BenchJobProps {
+/**
+ * The run's fixture knobs (FIXTURE_PROPERTIES, resolved with their defaults; `createNamespace` is about this
+ * construct's Namespace, the run never creates it), and the Job's own settings.
+ */
+export interface BenchJobProps extends FixtureSpecInput {
   /** The bundled CLI (`bundleCli()` / dist/aigw-scale.js), passed in so synthesis stays pure. */
   readonly code: string;
-  /** Routes of the run, the warm-up route included (`bench --routes`): 2 … 100,000. */
-  readonly routes: number;
-  /** Backends (`bench --backends`), 1 … routes. @default 1 */
-  readonly backends?: number;
-  /** Namespace of the run's fixture and of the Job; this construct creates it. @default "aigw-scale-bench" */
-  readonly namespace?: string;
-  /** Fixture id of the run (`bench --fixture`); the GatewayClass `aigw-scale-<id>` is the only one the Job may change. @default the namespace */
-  readonly fixtureId?: string;
-  /** Name of the fixture's Gateway (`bench --gateway`). @default "aigw-scale" */
-  readonly gatewayName?: string;
   /**
    * Where the Gateway answers inside the cluster (`bench --gateway-url`). @default the Envoy Service Envoy
    * Gateway creates for the Gateway with its default naming, `envoyServiceUrl(namespace, gatewayName)`; set it
    * for merged gateways, the GatewayNamespace deploy mode or a customized EnvoyProxy.
    */
   readonly gatewayUrl?: string;
-  /** Run the mock LLM provider in the fixture (`bench --mock-provider`); grants Deployments and Services. @default false */
-  readonly mockProvider?: boolean;
-  /** An APIKey BackendSecurityPolicy per backend (`bench --api-key-auth`); grants Secrets and BackendSecurityPolicies. @default false */
-  readonly apiKeyAuth?: boolean;
-  /** Envoy connection buffer limit (`bench --buffer-limit`, e.g. "32Mi"); grants ClientTrafficPolicies. @default none */
-  readonly connectionBufferLimit?: string;
-  /** Headers each AIServiceBackend sets (`bench --header-mutation`). @default 0 */
-  readonly headerMutations?: number;
   /**
    * Sample CPU/memory through the kubelet summary API (grants `nodes/proxy` get, which reaches every kubelet's
    * read API). Set false where metrics-server serves the metrics API, which is then the only source. @default true
@@ -75,8 +62,6 @@ export interface BenchJobProps {
   readonly ttlSecondsAfterFinished?: number;
   /** Hard limit on the Job's run time in seconds. @default none */
   readonly activeDeadlineSeconds?: number;
-  /** Create the Namespace object. @default true */
-  readonly createNamespace?: boolean;
   /** Namespace of Envoy Gateway (where it puts the Envoy Services). @default "envoy-gateway-system" */
   readonly envoyGatewayNamespace?: string;
   /** Controller Deployments preflight reads (their image tags are the recorded versions). @default BENCH_CONTROLLER_DEPLOYMENTS */
@@ -88,7 +73,6 @@ export interface BenchJobProps {
 }
 
 export const DEFAULT_BENCH_JOB_NAME = 'aigw-scale-bench';
-export const DEFAULT_BENCH_NAMESPACE = 'aigw-scale-bench';
 export const DEFAULT_BENCH_JOB_IMAGE = 'node:20-alpine';
 export const DEFAULT_BENCH_JOB_RESOURCES: kplus.ContainerResources = {
   cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
@@ -110,7 +94,6 @@ export const BENCH_JOB_COMPONENT = 'bench-runner';
 export const RESULTS_DIR = '/results';
 
 const APP_COMPONENT_LABEL = 'app.kubernetes.io/component';
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** The fixture id the BenchJob's own objects carry: the run's id plus "-runner". */
@@ -142,12 +125,8 @@ function benchArgNeeds(benchArgs: readonly string[]): { milestoneKinds: string[]
 
 interface Resolved {
   name: string;
-  namespace: string;
-  fixtureId: string;
-  gatewayName: string;
-  backends: number;
-  mockProvider: boolean;
-  apiKeyAuth: boolean;
+  /** The run's fixture, resolved. */
+  fixture: FixtureSpec;
   kubeletSummary: boolean;
   /** Kinds the run's `--milestone` flags watch. */
   milestoneKinds: string[];
@@ -156,55 +135,42 @@ interface Resolved {
 }
 
 function resolve(props: BenchJobProps): Resolved {
-  const namespace = props.namespace ?? DEFAULT_BENCH_NAMESPACE;
-  const resolved: Resolved = {
-    name: props.name ?? DEFAULT_BENCH_JOB_NAME,
-    namespace,
-    fixtureId: props.fixtureId ?? namespace,
-    gatewayName: props.gatewayName ?? 'aigw-scale',
-    backends: props.backends ?? 1,
-    mockProvider: props.mockProvider ?? false,
-    apiKeyAuth: props.apiKeyAuth ?? false,
-    kubeletSummary: props.kubeletSummary ?? true,
-    ...benchArgNeeds(props.benchArgs ?? []),
-  };
   const problems: string[] = [];
+  let fixture: FixtureSpec | undefined;
+  try {
+    fixture = resolveFixtureSpec(fixtureInputOf(props));
+  } catch (error) {
+    if (!(error instanceof FixtureValidationError)) throw error;
+    problems.push(...error.problems.map((p) => `${p.prop} ${typeof p.value === 'string' ? JSON.stringify(p.value) : p.value}: ${p.allowed}`));
+  }
   const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+  const name = props.name ?? DEFAULT_BENCH_JOB_NAME;
+  // The run's own rules beyond the fixture's: a warm-up route, and room for the "-runner" id.
+  if (typeof props.routes === 'number' && props.routes < 2) problems.push(`routes ${props.routes}: at least 2 (route 1 warms up)`);
+  if (typeof props.fixtureId === 'string' && props.fixtureId.length > 56) problems.push(`fixtureId ${JSON.stringify(props.fixtureId)}: at most 56 characters (its "-runner" id must be a label value)`);
   if (typeof props.code !== 'string' || props.code.length === 0) problems.push('code: the bundled CLI (bundleCli()) is required');
-  if (!isInt(props.routes) || props.routes < 2 || props.routes > 100_000) problems.push(`routes ${props.routes}: an integer from 2 to 100,000 (route 1 warms up)`);
-  if (!isInt(resolved.backends) || resolved.backends < 1 || (isInt(props.routes) && resolved.backends > props.routes)) problems.push(`backends ${resolved.backends}: an integer from 1 to routes`);
-  if (!DNS1123_LABEL.test(namespace)) problems.push(`namespace ${JSON.stringify(namespace)}: a DNS-1123 label`);
-  if (!DNS1123_LABEL.test(resolved.fixtureId) || resolved.fixtureId.length > 56) problems.push(`fixtureId ${JSON.stringify(resolved.fixtureId)}: a DNS-1123 label of at most 56 characters (its "-runner" id must be a label value)`);
-  if (!DNS1035_LABEL.test(resolved.name) || resolved.name.length > 52) problems.push(`name ${JSON.stringify(resolved.name)}: a DNS-1035 label of at most 52 characters`);
-  if (!DNS1123_LABEL.test(resolved.gatewayName)) problems.push(`gatewayName ${JSON.stringify(resolved.gatewayName)}: a DNS-1123 label`);
+  if (!DNS1035_LABEL.test(name) || name.length > 52) problems.push(`name ${JSON.stringify(name)}: a DNS-1035 label of at most 52 characters`);
   if (props.gatewayUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(props.gatewayUrl)) problems.push(`gatewayUrl ${JSON.stringify(props.gatewayUrl)}: an http:// or https:// URL`);
-  if (props.headerMutations !== undefined && (!isInt(props.headerMutations) || props.headerMutations < 0 || props.headerMutations > 16)) problems.push(`headerMutations ${props.headerMutations}: an integer from 0 to 16`);
   const ttl = props.ttlSecondsAfterFinished ?? DEFAULT_BENCH_JOB_TTL_SECONDS;
   if (!isInt(ttl) || ttl < 0) problems.push(`ttlSecondsAfterFinished ${ttl}: a non-negative integer`);
   if (props.activeDeadlineSeconds !== undefined && (!isInt(props.activeDeadlineSeconds) || props.activeDeadlineSeconds < 1)) problems.push(`activeDeadlineSeconds ${props.activeDeadlineSeconds}: a positive integer`);
-  for (const kind of resolved.milestoneKinds.filter((k) => !(k in MILESTONE_KINDS))) problems.push(`benchArgs --milestone ${kind}: the BenchJob grants watches on ${Object.keys(MILESTONE_KINDS).join(', ')} only`);
-  if (problems.length > 0) throw new Error(`Invalid BenchJob props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  return resolved;
+  const needs = benchArgNeeds(props.benchArgs ?? []);
+  for (const kind of needs.milestoneKinds.filter((k) => !(k in MILESTONE_KINDS))) problems.push(`benchArgs --milestone ${kind}: the BenchJob grants watches on ${Object.keys(MILESTONE_KINDS).join(', ')} only`);
+  if (problems.length > 0 || !fixture) throw new Error(`Invalid BenchJob props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return { name, fixture, kubeletSummary: props.kubeletSummary ?? true, ...needs };
 }
 
-/** The `bench` command line the Job runs (after `node <bundle>`). */
-export function benchJobArgs(props: BenchJobProps): string[] {
-  const r = resolve(props);
-  const gatewayUrl = props.gatewayUrl ?? envoyServiceUrl(r.namespace, r.gatewayName, props.envoyGatewayNamespace);
+/**
+ * The `bench` command line the Job runs (after `node <bundle>`): the resolved fixture as JSON, the run never
+ * creating the namespace (it holds this Job and its Role, and belongs to the BenchJob).
+ */
+function benchCommandLine(props: BenchJobProps, { fixture }: Resolved): string[] {
+  const gatewayUrl = props.gatewayUrl ?? envoyServiceUrl(fixture.namespace, fixture.gatewayName, props.envoyGatewayNamespace, fixture.listenerPort);
   return [
     'bench',
     '--yes', // the in-cluster server is not loopback; this Job targets its own cluster by construction
-    '--no-namespace-object', // the namespace (holding this Job and its Role) belongs to the BenchJob, not to the run
     '--gateway-url', gatewayUrl,
-    '--routes', String(props.routes),
-    '--backends', String(r.backends),
-    '--namespace', r.namespace,
-    '--fixture', r.fixtureId,
-    '--gateway', r.gatewayName,
-    ...(r.mockProvider ? ['--mock-provider'] : []),
-    ...(r.apiKeyAuth ? ['--api-key-auth'] : []),
-    ...(props.connectionBufferLimit ? ['--buffer-limit', props.connectionBufferLimit] : []),
-    ...(props.headerMutations ? ['--header-mutation', String(props.headerMutations)] : []),
+    '--fixture-json', JSON.stringify({ ...fixture, createNamespace: false }),
     '--out', RESULTS_DIR,
     ...(props.benchArgs ?? []),
   ];
@@ -255,18 +221,19 @@ export class BenchJob extends Construct {
   constructor(scope: Construct, id: string, props: BenchJobProps) {
     super(scope, id);
     const r = resolve(props);
-    const labels = { ...fixtureLabels(benchJobFixtureId(r.fixtureId)), [APP_COMPONENT_LABEL]: BENCH_JOB_COMPONENT };
-    const metadata = { name: r.name, namespace: r.namespace, labels };
+    const { fixture } = r;
+    const labels = { ...fixtureLabels(benchJobFixtureId(fixture.fixtureId)), [APP_COMPONENT_LABEL]: BENCH_JOB_COMPONENT };
+    const metadata = { name: r.name, namespace: fixture.namespace, labels };
     const image = props.image ?? DEFAULT_BENCH_JOB_IMAGE;
     const resources = props.resources ?? DEFAULT_BENCH_JOB_RESOURCES;
 
-    if (props.createNamespace ?? true) this.namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: r.namespace, labels } });
+    if (fixture.createNamespace) this.namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: fixture.namespace, labels } });
     this.rbac = new BenchRbac(this, 'Rbac', {
       metadata,
-      fixtureId: r.fixtureId,
-      mockProvider: r.mockProvider,
-      apiKeyAuth: r.apiKeyAuth,
-      clientTrafficPolicy: props.connectionBufferLimit !== undefined,
+      fixtureId: fixture.fixtureId,
+      mockProvider: fixture.mockProvider,
+      apiKeyAuth: fixture.apiKeyAuth,
+      clientTrafficPolicy: fixture.connectionBufferLimit !== undefined,
       kubeletSummary: r.kubeletSummary,
       milestoneKinds: r.milestoneKinds,
       profileNamespace: r.profiles ? props.envoyGatewayNamespace ?? DEFAULT_ENVOY_GATEWAY_NAMESPACE : undefined,
@@ -302,7 +269,7 @@ export class BenchJob extends Construct {
       image,
       imagePullPolicy: IMAGE_PULL_POLICY,
       command: ['node', '-e', RUN_SCRIPT],
-      args: [this.code.path, ...benchJobArgs(props)],
+      args: [this.code.path, ...benchCommandLine(props, r)],
       envVariables: { HOME: kplus.EnvValue.fromValue('/tmp') },
       resources,
       securityContext: RESTRICTED_CONTAINER,

@@ -1,3 +1,4 @@
+import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../support/restricted-container';
 import { Chart, Testing } from 'cdk8s';
 import { onlyOfKind } from '../support/fixture';
 import { execFileSync } from 'node:child_process';
@@ -15,7 +16,7 @@ import {
   benchJobManifests,
   envoyServiceName,
   envoyServiceUrl,
-} from '../../constructs/bench-job';
+} from '../../charts/bench-job';
 import { DEFAULT_GZIP_THRESHOLD_BYTES } from '../../constructs/node-bundle';
 import { CONTROLLERS, REQUIRED_CRDS } from '../../src/bench/preflight';
 
@@ -179,16 +180,7 @@ describe('BenchJob', () => {
     for (const container of [...pod.initContainers, ...pod.containers]) {
       expect(container.image).toBe('node:20-alpine');
       expect(container.command.slice(0, 2)).toEqual(['node', '-e']);
-      expect(container.securityContext).toEqual({
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        privileged: false, // cdk8s-plus renders the default explicitly
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ['ALL'] },
-        seccompProfile: { type: 'RuntimeDefault' },
-      });
+      expect(container.securityContext).toEqual(RESTRICTED_CONTAINER_SECURITY_CONTEXT);
       expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
       expect(container.resources.limits).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
     }
@@ -211,15 +203,16 @@ describe('BenchJob', () => {
   test('the bench arguments come from the props', () => {
     const bench = one(synth({ mockProvider: true, apiKeyAuth: true, connectionBufferLimit: '32Mi', headerMutations: 2, benchArgs: ['--batch-size', '10'] }), 'Job').spec.template.spec.initContainers[0];
     expect(bench.args).toEqual([
-      '/app/aigw-scale.js', 'bench', '--yes', '--no-namespace-object',
+      '/app/aigw-scale.js', 'bench', '--yes',
       '--gateway-url', `http://${envoyServiceName('bench', 'aigw-scale')}.envoy-gateway-system.svc.cluster.local:80`,
-      '--routes', '100', '--backends', '4', '--namespace', 'bench', '--fixture', 'run-1', '--gateway', 'aigw-scale',
-      '--mock-provider', '--api-key-auth', '--buffer-limit', '32Mi', '--header-mutation', '2',
+      '--fixture-json', JSON.stringify({ ...resolveFixtureSpec({ routes: 100, backends: 4, namespace: 'bench', fixtureId: 'run-1', mockProvider: true, apiKeyAuth: true, connectionBufferLimit: '32Mi', headerMutations: 2 }), createNamespace: false }),
       '--out', '/results', '--batch-size', '10',
     ]);
     const custom = one(synth({ gatewayUrl: 'http://gw.example:8080', fixtureId: undefined }), 'Job').spec.template.spec.initContainers[0].args;
-    expect(custom.slice(4, 6)).toEqual(['--gateway-url', 'http://gw.example:8080']);
-    expect(custom[custom.indexOf('--fixture') + 1]).toBe('bench'); // default: the namespace
+    expect(custom.slice(3, 5)).toEqual(['--gateway-url', 'http://gw.example:8080']);
+    expect(JSON.parse(custom[custom.indexOf('--fixture-json') + 1]).fixtureId).toBe('bench'); // default: the namespace
+    const listener = one(synth({ listenerPort: 8080 }), 'Job').spec.template.spec.initContainers[0].args;
+    expect(listener[listener.indexOf('--gateway-url') + 1]).toMatch(/:8080$/); // the Envoy Service's port is the listener's
   });
 
   test('the Envoy Service name follows Envoy Gateway\'s default naming (48 readable characters + 8 hex digits)', () => {

@@ -5,10 +5,10 @@
  */
 
 import { createHash } from 'node:crypto';
-import { FixtureSpec } from '../charts/fixture-spec';
-import { FixtureExtras, FixturePart, fixtureParts } from '../charts/scale-fixture';
-import { Manifest } from '../constructs/manifest';
-import { manifestToYaml } from '../src/synth/manifest-yaml';
+import { FixtureSpec } from '../../charts/fixture-spec';
+import { FixtureExtras, FixturePart, fixtureParts } from '../../charts/scale-fixture';
+import { Manifest } from '../../constructs/manifest';
+import { manifestToYaml } from './manifest-yaml';
 
 export interface RenderedPart {
   readonly name: FixturePart['name'];
