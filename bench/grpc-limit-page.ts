@@ -18,9 +18,21 @@ export type MeasuredSizes = Readonly<Record<string, SizesAt>>;
 export interface GrpcLimitReport {
   readonly command: string;
   machine: string;
-  readonly configurations: { readonly config: LimitConfig; readonly namespace: string; readonly ceiling: CeilingResult; readonly sizes: MeasuredSizes; readonly minutes: number }[];
+  readonly configurations: {
+    readonly config: LimitConfig;
+    readonly namespace: string;
+    readonly ceiling: CeilingResult;
+    readonly sizes: MeasuredSizes;
+    /** Around every 1,000 routes: median time between translation calls and median call duration. */
+    readonly cadence: readonly { readonly routes: number; readonly medianGapMs: number; readonly medianCallMs: number }[];
+    /** Peak memory of each component during the ramp. */
+    readonly peakMemoryMiB: Readonly<Record<string, number>>;
+    readonly minutes: number;
+  }[];
 }
 
+/** Components whose peak memory the page shows (the controllers, the extproc, the apiserver and etcd). */
+export const PEAK_COLUMNS: readonly string[] = ['envoy-gateway', 'ai-gateway-controller', 'ai-gateway-extproc', 'kube-apiserver', 'etcd'];
 const count = (n: number | undefined) => (n === undefined ? '—' : n.toLocaleString('en-US'));
 const mib = (bytes: number | undefined) => (bytes === undefined ? '—' : `${(bytes / 2 ** 20).toFixed(2)} MiB`);
 
@@ -59,6 +71,11 @@ export function renderGrpcLimitPage(report: GrpcLimitReport): string {
       if (s) lines.push(`| ${config.name} | ${count(n)} | ${mib(s.filterConfigBytes)} | ${mib(s.xdsBytes)} | ${mib(s.extensionRequestBytes)} | ${mib(s.extensionResponseBytes)} |`);
     }
   }
+  lines.push('', '## How often Envoy Gateway translates, and what the controllers hold', '', 'Around each 1,000 routes the ramp passed: the median time between two translation calls to the extension server, and the median duration of one call (both sides of the recording proxy included). Peak memory over the whole ramp.', '');
+  lines.push('| configuration | routes | between translations | one extension call |', '|---|---:|---:|---:|');
+  for (const { config, cadence } of report.configurations) for (const c of cadence) lines.push(`| ${config.name} | ${count(c.routes)} | ${(c.medianGapMs / 1000).toFixed(1)} s | ${(c.medianCallMs / 1000).toFixed(2)} s |`);
+  lines.push('', '| configuration | ' + PEAK_COLUMNS.join(' | ') + ' |', '|---|' + PEAK_COLUMNS.map(() => '---:').join('|') + '|');
+  for (const { config, peakMemoryMiB } of report.configurations) lines.push(`| ${config.name} | ${PEAK_COLUMNS.map((c) => (peakMemoryMiB[c] === undefined ? '—' : `${count(peakMemoryMiB[c])} MiB`)).join(' | ')} |`);
   lines.push('', '## How each search went', '', 'Each probe: the route count, ✓ when every route created for it was ready within the timeout, ✗ when not, (+k) the routes created together for it.', '');
   for (const { config, ceiling } of report.configurations) {
     const probe = (p: CeilingResult['probes'][number]) => `${count(p.routes)} ${p.ready ? '✓' : '✗'}${p.added !== undefined ? ` (+${count(p.added)})` : ''}`;
@@ -66,6 +83,11 @@ export function renderGrpcLimitPage(report: GrpcLimitReport): string {
     const bisect = ceiling.probes.filter((p) => p.search === 'bisect');
     lines.push(`- **${config.name}** (timeout ${ceiling.settings.perRouteTimeoutMs / 1000} s per route): ramp ${ramp.length > 6 ? `${ramp.slice(0, 2).map(probe).join(', ')}, …, ${ramp.slice(-3).map(probe).join(', ')}` : ramp.map(probe).join(', ')}` +
       `${bisect.length > 0 ? `; bisect ${bisect.map(probe).join(', ')}` : ''}; stopped by ${ceiling.stoppedBy}.`);
+    // Searches recorded before each bisection probe added a whole step: for a limit in time, fewer routes
+    // arriving together are ready sooner, so such a ceiling is optimistic.
+    if (ceiling.limitingStage === 'translation-time' && bisect.some((p) => p.added === undefined || p.added < ceiling.settings.step)) {
+      lines.push(`  Caution: its bisection probes added fewer routes than the ramp's step of ${count(ceiling.settings.step)}; the limit is time, so that ceiling holds for those smaller increments — a whole step last passed at ${count(ramp.filter((p) => p.ready).pop()?.routes)} routes.`);
+    }
   }
   for (const { config, ceiling } of report.configurations.filter((c) => c.ceiling.evidence)) {
     const evidence = ceiling.evidence!;

@@ -20,9 +20,10 @@ import { CeilingResult } from '../src/bench/ceiling';
 import { CONTROLLER_COMPONENTS, requireBinaries } from '../src/local/binaries';
 import { downLocalCluster, upLocalCluster } from '../src/local/control-plane';
 import { configSizeRows } from '../src/report/config-sizes';
-import { BenchResults } from '../src/results/schema';
+import { TRANSLATION_HOOK } from '../src/controlplane/extension-calls';
+import { BenchResults, ExtensionCallSample } from '../src/results/schema';
 import { arg } from './args';
-import { GrpcLimitReport, MeasuredSizes, SIZE_CHECKPOINTS, renderGrpcLimitPage } from './grpc-limit-page';
+import { GrpcLimitReport, MeasuredSizes, PEAK_COLUMNS, SIZE_CHECKPOINTS, renderGrpcLimitPage } from './grpc-limit-page';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -90,11 +91,34 @@ async function searchOne(config: LimitConfig, out: string, budget: string): Prom
   return { ...readSearch(config, runDir), minutes: (performance.now() - started) / 60_000 };
 }
 
+/** Checkpoints of the translation cadence table: every 1,000 routes up to the peak. */
+const CADENCE_STEP = 1000;
+
+/**
+ * How often Envoy Gateway translated (the gap between successive translation calls, median) and how long the
+ * extension call took (median), around each 1,000 routes the ramp passed (±5 %); the controllers' peak memory.
+ */
+function cadenceAndMemory(results: BenchResults): Pick<GrpcLimitReport['configurations'][number], 'cadence' | 'peakMemoryMiB'> {
+  const calls = (results.extensionCalls ?? []).filter((c) => c.method === TRANSLATION_HOOK && c.grpcStatus === 0);
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const peak = Math.max(0, ...calls.map((c) => c.liveObjects));
+  const cadence = [];
+  for (let n = CADENCE_STEP; n <= peak; n += CADENCE_STEP) {
+    const near = (c: ExtensionCallSample) => Math.abs(c.liveObjects - n) <= n * 0.05;
+    const gaps = calls.flatMap((c, i) => (i > 0 && near(c) ? [c.t - calls[i - 1].t] : []));
+    const durations = calls.filter(near).map((c) => c.durationMs);
+    if (gaps.length > 0) cadence.push({ routes: n, medianGapMs: median(gaps), medianCallMs: median(durations) });
+  }
+  const peakMemoryMiB: Record<string, number> = {};
+  for (const s of results.samples) if (s.memoryBytes && PEAK_COLUMNS.includes(s.component)) peakMemoryMiB[s.component] = Math.max(peakMemoryMiB[s.component] ?? 0, Math.round(s.memoryBytes / 2 ** 20));
+  return { cadence, peakMemoryMiB };
+}
+
 /** A finished search's outcome and sizes, from its output directory. */
 function readSearch(config: LimitConfig, runDir: string): Omit<GrpcLimitReport['configurations'][number], 'minutes'> {
   const ceiling = JSON.parse(fs.readFileSync(path.join(runDir, 'ceiling.json'), 'utf8')) as CeilingResult;
   const results = JSON.parse(fs.readFileSync(path.join(runDir, 'results.json'), 'utf8')) as BenchResults;
-  return { config, namespace: results.settings.namespace, ceiling, sizes: measuredSizes(results) };
+  return { config, namespace: results.settings.namespace, ceiling, sizes: measuredSizes(results), ...cadenceAndMemory(results) };
 }
 
 async function main(): Promise<void> {

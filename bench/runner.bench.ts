@@ -26,7 +26,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 async function main(): Promise<void> {
   const port = await freePort();
-  const mock = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', 'src', 'mock-provider', 'cli-entry.ts'), '--port', String(port), '--host', '127.0.0.1', '--backend-id', 'backend-001', '--error-rate', String(errorRate), '--error-status', '503', '--seed', '7'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const mock = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', 'src', 'mock-provider', 'cli-entry.ts'), '--port', String(port), '--host', '127.0.0.1', '--backend-id', 'backend-001', '--backend-namespace', 'bench', '--error-rate', String(errorRate), '--error-status', '503', '--seed', '7'], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => mock.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve()));
   const outcomes: ProbeOutcome[] = [];
   const client = new GatewayClient(`http://127.0.0.1:${port}`, 10_000, concurrency);
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   for (let i = 1; i <= routes; i++) {
     const due = started + (i / rate) * 1000;
     if (due > nowMs()) await new Promise((resolve) => setTimeout(resolve, due - nowMs()));
-    scheduler.add({ object: `route-${i}`, model: `model-${i}`, backend: 'backend-001' });
+    scheduler.add({ object: `route-${i}`, model: `model-${i}`, backend: 'backend-001', namespace: 'bench' });
   }
   await scheduler.idle();
   const seconds = (nowMs() - started) / 1000;

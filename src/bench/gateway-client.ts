@@ -1,22 +1,22 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { MODEL_HEADER } from '../../constructs/conventions';
-
-/** The mock provider names the AIServiceBackend that answered in this response header. */
-export const BACKEND_ID_HEADER = 'x-mock-backend-id';
+import { BACKEND_ID_HEADER, BACKEND_NAMESPACE_HEADER } from '../mock-provider';
 
 /** What one probe through the gateway found. */
 export interface ProbeResult {
   readonly status: number;
   /** The backend that answered (mock identity header), when any did. */
   readonly backend?: string;
+  /** The namespace of the backend that answered: the same backend names exist in every fixture. */
+  readonly namespace?: string;
   readonly error?: string;
 }
 
 /** A probe's answer in words: the error, or the status and the backend that answered. */
 export function describeProbe(result: ProbeResult | undefined): string {
   if (!result) return 'no probe answered';
-  return result.error ?? `HTTP ${result.status}${result.backend ? ` from ${result.backend}` : ''}`;
+  return result.error ?? `HTTP ${result.status}${result.backend ? ` from ${result.backend}` : ''}${result.namespace ? ` in namespace ${result.namespace}` : ''}`;
 }
 
 /**
@@ -47,7 +47,9 @@ export class GatewayClient {
         },
         (res) => {
           res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, backend: res.headers[BACKEND_ID_HEADER] as string | undefined }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, backend: res.headers[BACKEND_ID_HEADER] as string | undefined, namespace: res.headers[BACKEND_NAMESPACE_HEADER] as string | undefined }),
+          );
           res.on('error', (error) => resolve({ status: 0, error: error.message }));
         },
       );

@@ -1,8 +1,10 @@
 import { FixtureSpec } from '../../charts/fixture-spec';
-import { Cluster } from '../kube/cluster';
+import { FIXTURE_LABEL, modelName } from '../../constructs/conventions';
+import { ApiResponse, Cluster, messageOf } from '../kube/cluster';
 import { applySetParentName } from '../kube/applyset';
+import { METADATA_ONLY } from '../kube/inventory';
 import { Plan, planConfigSize } from '../plan/config-size';
-import { GatewayClient } from './gateway-client';
+import { GatewayClient, describeProbe } from './gateway-client';
 
 /** Why a run cannot start; the message says what to do. */
 export class PreflightError extends Error {
@@ -59,9 +61,11 @@ export async function preflight(cluster: Cluster, options: PreflightOptions): Pr
   }
 
   const missingCrds: string[] = [];
+  const crds = new Map<string, any>();
   for (const name of REQUIRED_CRDS) {
     const response = await cluster.requestRetrying('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
     if (response.status !== 200) missingCrds.push(name);
+    else crds.set(name, response.body);
   }
   if (missingCrds.length > 0) {
     throw new PreflightError(`missing CRDs: ${missingCrds.join(', ')}; install Envoy Gateway and AI Gateway (or \`aigw-scale apply --crds DIR …\` on a local cluster)`);
@@ -91,7 +95,18 @@ export async function preflight(cluster: Cluster, options: PreflightOptions): Pr
     throw new PreflightError(`fixture "${options.spec.fixtureId}" already exists in namespace ${options.spec.namespace}; a run creates its own: pass another --fixture, or \`aigw-scale delete --fixture ${options.spec.fixtureId}\``);
   }
 
+  const others = otherFixtures(await routesByFixture(cluster, crds.get(ROUTE_CRD)), options.spec);
+  const intruded = others.filter((group) => group.namespace === options.spec.namespace);
+  if (intruded.length > 0) {
+    throw new PreflightError(`namespace ${options.spec.namespace} holds ${intruded.map((group) => `${group.routes} routes ${ownerOf(group)}`).join(', ')}: this run's objects have the same names (route-000001 …) and would take them over; pass another --namespace`);
+  }
+  const otherRoutes = others.reduce((sum, group) => sum + group.routes, 0);
+  if (otherRoutes > 0) {
+    warnings.push(`the controllers also carry ${otherRoutes} routes of other fixtures (${others.map(describeGroup).join(', ')}): they share the controllers' work, not this Gateway's config limits; results record both (plan.input.otherRoutes)`);
+  }
+
   const plan = planConfigSize({
+    otherRoutes,
     routes: options.spec.routes,
     backends: options.spec.backends,
     headerMutations: options.spec.headerMutations,
@@ -106,10 +121,53 @@ export async function preflight(cluster: Cluster, options: PreflightOptions): Pr
 
   if (options.gatewayUrl) {
     const client = new GatewayClient(options.gatewayUrl, 3000, 1);
-    const probe = await client.probe('aigw-scale-preflight');
+    // The run's first model: none of the run's routes exists yet, so an answer for it came through another Gateway.
+    const model = modelName(1);
+    const probe = await client.probe(model);
     client.close();
     if (probe.status === 0) throw new PreflightError(`the gateway at ${options.gatewayUrl} does not answer (${probe.error}); check --gateway-url or use --port-forward`);
+    if (probe.status === 200) {
+      throw new PreflightError(
+        `the gateway at ${options.gatewayUrl} already answers ${model} (${describeProbe(probe)}) before this run created any route: it reaches another Gateway ` +
+          `(on kind, a stack's port mapping reaches the stack's own Gateway), where this run's routes would look ready at once; reach the run's own Gateway with --port-forward`,
+      );
+    }
   }
 
   return { kubernetesVersion, nodes: nodes.status === 200 ? (nodes.body.items ?? []).length : undefined, versions, plan, warnings };
+}
+
+const ROUTE_CRD = 'aigatewayroutes.aigateway.envoyproxy.io';
+
+/** The AIGatewayRoutes of one fixture (by its label; none for routes aigw-scale did not create) in one namespace. */
+interface RouteGroup {
+  readonly namespace: string;
+  readonly fixture?: string;
+  readonly routes: number;
+}
+
+const ownerOf = (group: RouteGroup): string => (group.fixture ? `of fixture ${group.fixture}` : 'of no aigw-scale fixture');
+const describeGroup = (group: RouteGroup): string => `${group.routes} ${ownerOf(group)} in namespace ${group.namespace}`;
+
+/** Every group but the run's own fixture in its own namespace (already refused when it exists, by its ApplySet parent). */
+const otherFixtures = (groups: readonly RouteGroup[], spec: FixtureSpec): RouteGroup[] =>
+  groups.filter((group) => group.namespace !== spec.namespace || group.fixture !== spec.fixtureId);
+
+/** Every AIGatewayRoute in the cluster, all of which the controllers reconcile, counted by namespace and fixture. */
+async function routesByFixture(cluster: Cluster, crd: any): Promise<RouteGroup[]> {
+  const version = (crd.spec.versions.find((v: any) => v.served && v.storage) ?? crd.spec.versions.find((v: any) => v.served)).name;
+  const counts = new Map<string, { namespace: string; fixture?: string; routes: number }>();
+  let next: string | undefined = '';
+  while (next !== undefined) {
+    const response: ApiResponse = await cluster.requestRetrying('GET', `/apis/aigateway.envoyproxy.io/${version}/aigatewayroutes?limit=500${next ? `&continue=${encodeURIComponent(next)}` : ''}`, undefined, undefined, METADATA_ONLY);
+    if (response.status !== 200) throw new PreflightError(`listing the AIGatewayRoutes on the controllers failed with HTTP ${response.status}: ${messageOf(response.body)}`);
+    for (const { metadata } of response.body.items ?? []) {
+      const fixture: string | undefined = metadata.labels?.[FIXTURE_LABEL];
+      const key = `${metadata.namespace}/${fixture ?? ''}`;
+      const group = counts.get(key) ?? counts.set(key, { namespace: metadata.namespace, fixture, routes: 0 }).get(key)!;
+      group.routes++;
+    }
+    next = response.body.metadata?.continue || undefined;
+  }
+  return [...counts.values()];
 }

@@ -6,12 +6,17 @@ export interface PendingRoute {
   readonly object: string;
   readonly model: string;
   readonly backend: string;
+  /**
+   * The route's namespace. Every fixture has the same model and backend names, so only an answer from a backend in
+   * this namespace proves it came through this route (not through another fixture's Gateway).
+   */
+  readonly namespace: string;
   /** Which life of the route this is (1, then +1 per churn recreate); carried into the outcomes. */
   readonly incarnation?: number;
 }
 
 /**
- * What the probes found for one route: `firstSuccess` (the first 200 from its own backend), `ready` (the k-th
+ * What the probes found for one route: `firstSuccess` (the first 200 from its own backend, see answeredByRoute), `ready` (the k-th
  * such answer in a row) or `timedOut` (no `ready` within the timeout). A route gives `firstSuccess` then `ready`
  * (the same answer when k = 1), or `timedOut` (possibly after a `firstSuccess`).
  */
@@ -37,6 +42,10 @@ export interface ProbeSchedulerOptions {
   /** Successes in a row (any failure resets the count) that make a route ready. @default 1 */
   readonly consecutiveSuccesses?: number;
 }
+
+/** A 200 from the route's own backend, in the route's own namespace. */
+const answeredByRoute = (result: ProbeResult, route: PendingRoute): boolean =>
+  result.status === 200 && result.backend === route.backend && result.namespace === route.namespace;
 
 interface Entry {
   readonly route: PendingRoute;
@@ -107,7 +116,7 @@ export class ProbeScheduler {
     this.inFlight--;
     const answeredMs = nowMs();
     entry.lastResult = result;
-    if (result.status === 200 && result.backend === entry.route.backend) {
+    if (answeredByRoute(result, entry.route)) {
       entry.streak++;
       if (!entry.succeededOnce) {
         entry.succeededOnce = true;

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { BACKEND_ANNOTATION, MODEL_ANNOTATION } from '../../constructs/conventions';
 import { ControlPlaneReadiness, ControlPlaneReadinessOptions } from '../controlplane/readiness';
 import { ApplyObject } from '../kube/applier';
 import { Cluster } from '../kube/cluster';
@@ -65,10 +66,10 @@ export interface RouteReadinessOptions {
 /** How results name a route: `AIGatewayRoute/namespace/name`. */
 export const routeObjectName = (namespace: string, name: string) => `AIGatewayRoute/${namespace}/${name}`;
 
-/** One life of a route as readiness follows it: its object name and, from its annotations, its model and backend. */
+/** One life of a route as readiness follows it: its object name and namespace and, from its annotations, its model and backend. */
 export function pendingRoute(namespace: string, route: ApplyObject, incarnation?: number): PendingRoute {
   const annotations = route.metadata.annotations as Record<string, string>;
-  return { object: routeObjectName(namespace, route.metadata.name), model: annotations['aigw-scale/model'], backend: annotations['aigw-scale/backend'], incarnation };
+  return { object: routeObjectName(namespace, route.metadata.name), namespace, model: annotations[MODEL_ANNOTATION], backend: annotations[BACKEND_ANNOTATION], incarnation };
 }
 
 /** Starts the readiness source the scenario's gateway mode calls for. */

@@ -38,6 +38,8 @@ export interface MockProviderOptions {
   readonly host?: string;
   /** Fixed `x-mock-backend-id`. @default the first DNS label of each request's Host header */
   readonly backendId?: string;
+  /** Fixed `x-mock-backend-namespace`, for requests whose Host names no Service. @default the namespace label of a Service Host header */
+  readonly backendNamespace?: string;
   /** Directory of cassette files: replayed, and written in record mode. @default none */
   readonly cassettesDir?: string;
   /** Record mode: proxy every /v1 request to this OpenAI-compatible base URL and write cassettes. */
@@ -74,6 +76,7 @@ export interface ResolvedMockOptions {
   readonly port: number;
   readonly host: string;
   readonly backendId?: string;
+  readonly backendNamespace?: string;
   readonly cassettesDir?: string;
   readonly recordUrl?: URL;
   readonly upstreamApiKey?: string;
@@ -127,8 +130,9 @@ export function resolveMockOptions(options: MockProviderOptions, nameOf: (key: O
   const port = integer('port', options.port, 0, 65535, DEFAULT_PORT);
   const host = options.host ?? DEFAULT_HOST;
   if (typeof host !== 'string' || host.length === 0) problem('host', host, 'an address or hostname to listen on');
-  if (options.backendId !== undefined && (typeof options.backendId !== 'string' || !BACKEND_ID.test(options.backendId))) {
-    problem('backendId', options.backendId, 'a DNS-1123 label such as backend-001');
+  for (const [key, example] of [['backendId', 'backend-001'], ['backendNamespace', 'aigw-scale']] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || !BACKEND_ID.test(value))) problem(key, value, `a DNS-1123 label such as ${example}`);
   }
   if (options.cassettesDir !== undefined && (typeof options.cassettesDir !== 'string' || options.cassettesDir === '')) {
     problem('cassettesDir', options.cassettesDir, 'a directory path');
@@ -167,6 +171,7 @@ export function resolveMockOptions(options: MockProviderOptions, nameOf: (key: O
     port,
     host,
     backendId: options.backendId,
+    backendNamespace: options.backendNamespace,
     cassettesDir: options.cassettesDir,
     recordUrl,
     upstreamApiKey: options.upstreamApiKey || undefined,
@@ -213,6 +218,7 @@ export const MOCK_FLAGS: readonly MockFlag[] = [
   { flag: 'port', env: 'MOCK_PORT', key: 'port', kind: 'integer', valueName: 'port', description: `TCP port, 0 for any free one (default ${DEFAULT_PORT})` },
   { flag: 'host', env: 'MOCK_HOST', key: 'host', kind: 'string', valueName: 'address', description: `address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 in a pod)` },
   { flag: 'backend-id', env: 'MOCK_BACKEND_ID', key: 'backendId', kind: 'string', valueName: 'id', description: 'x-mock-backend-id of every response (default: first DNS label of the Host header)' },
+  { flag: 'backend-namespace', env: 'MOCK_BACKEND_NAMESPACE', key: 'backendNamespace', kind: 'string', valueName: 'namespace', description: 'x-mock-backend-namespace of every response (default: the namespace label of a Service Host header)' },
   { flag: 'cassettes', env: 'MOCK_CASSETTES_DIR', key: 'cassettesDir', kind: 'string', valueName: 'dir', description: 'directory of cassette JSON files to replay (and to record into)' },
   { flag: 'record', env: 'MOCK_RECORD_URL', key: 'recordUrl', kind: 'string', valueName: 'url', description: `record mode: proxy /v1 requests to this OpenAI-compatible base URL and write cassettes (key from ${UPSTREAM_KEY_ENV.join(' or ')})` },
   { flag: 'seed', env: 'MOCK_SEED', key: 'seed', kind: 'integer', valueName: 'n', description: `seed of the fault/latency PRNG (default ${DEFAULT_SEED})` },

@@ -12,6 +12,8 @@ import { Metrics, NO_MODEL } from './metrics';
 import { OpenAIErrorBody, errorBody } from './openai-shapes';
 
 export const BACKEND_ID_HEADER = 'x-mock-backend-id';
+/** The namespace of the backend's Service, from the Host header (see identity.ts); absent when the Host names none. */
+export const BACKEND_NAMESPACE_HEADER = 'x-mock-backend-namespace';
 export const MODEL_HEADER = 'x-mock-model';
 /** Where the answer came from: synthesized | cassette | upstream | fault. */
 export const SOURCE_HEADER = 'x-mock-source';
@@ -33,6 +35,7 @@ export interface Exchange {
   readonly start: number;
   readonly pathname: string;
   readonly backendId: string;
+  readonly backendNamespace?: string;
   model: string;
   source?: Source;
   cassette?: string;
@@ -55,6 +58,7 @@ export class Responder {
   headers(ex: Exchange, contentType: string, length: number | undefined, extra?: Record<string, string>): http.OutgoingHttpHeaders {
     const headers: http.OutgoingHttpHeaders = { 'content-type': contentType, [BACKEND_ID_HEADER]: ex.backendId };
     if (length !== undefined) headers['content-length'] = length;
+    if (ex.backendNamespace !== undefined) headers[BACKEND_NAMESPACE_HEADER] = ex.backendNamespace;
     if (ex.model !== NO_MODEL) headers[MODEL_HEADER] = HEADER_SAFE.test(ex.model) ? ex.model : encodeURIComponent(ex.model);
     if (ex.source !== undefined) headers[SOURCE_HEADER] = ex.source;
     if (ex.cassette !== undefined) headers[CASSETTE_NAME_HEADER] = ex.cassette;

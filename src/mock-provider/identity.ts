@@ -1,7 +1,7 @@
 /**
  * Which backend a request was meant for. One pod serves several backends through several Services named like
  * the backends, so without a fixed `--backend-id` the identity is the first DNS label of the Host header:
- * `backend-003.aigw-scale.svc.cluster.local:8080` → `backend-003`.
+ * `backend-003.aigw-scale.svc.cluster.local:8080` → `backend-003`, in namespace `aigw-scale`.
  *
  * Standalone file of the mock provider: node built-ins only.
  */

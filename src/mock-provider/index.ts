@@ -5,8 +5,8 @@
  * file (`npm run build` → dist/mock-provider.js, see ./bundle.ts). Endpoints: POST /v1/chat/completions
  * (whole or `stream: true`), POST /v1/embeddings, GET /v1/models, GET /healthz, GET /metrics.
  *
- * Every response carries `x-mock-backend-id` (the backend the request was routed to) and, when the request
- * named one, `x-mock-model`.
+ * Every response carries `x-mock-backend-id` (the backend the request was routed to), `x-mock-backend-namespace`
+ * when the Host header is a Service's DNS name, and, when the request named one, `x-mock-model`.
  */
 
 import { MockProviderOptions, ResolvedMockOptions, resolveMockOptions } from './config';
@@ -15,7 +15,7 @@ import { MockProvider, MockServer } from './server';
 export type { MockProviderOptions, ResolvedMockOptions } from './config';
 export { MockConfigError, MOCK_FLAGS, mockOptionsFromFlags, resolveMockOptions } from './config';
 export type { MockProvider } from './server';
-export { BACKEND_ID_HEADER, CASSETTE_NAME_HEADER, MODEL_HEADER, SOURCE_HEADER } from './exchange';
+export { BACKEND_ID_HEADER, BACKEND_NAMESPACE_HEADER, CASSETTE_NAME_HEADER, MODEL_HEADER, SOURCE_HEADER } from './exchange';
 export { CASSETTE_HEADER, CassetteError } from './cassettes';
 export type { Cassette } from './cassettes';
 export { FAULT_HEADERS } from './faults';

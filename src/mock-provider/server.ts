@@ -17,7 +17,7 @@ import { ResolvedMockOptions, redactUrl } from './config';
 import { PATH_HEALTH, PATH_METRICS, PATH_MODEL_PREFIX } from './endpoints';
 import { CLIENT_CLOSED, Exchange, JSON_TYPE, Responder, isObject } from './exchange';
 import { FaultSettings, Rng, drawDelay, drawError, isFaultHeaderProblem, mulberry32, requestFaults } from './faults';
-import { cachedBackendIdResolver } from './identity';
+import { BackendIdentity, cachedBackendResolver } from './identity';
 import { METRICS_CONTENT_TYPE, Metrics, NO_MODEL } from './metrics';
 import { errorBody, faultError } from './openai-shapes';
 import { SseStreamer } from './sse-stream';
@@ -52,7 +52,7 @@ export class MockServer implements MockProvider {
   private readonly out: Responder;
   private readonly cassettes: CassetteAnswers;
   private readonly builtin: BuiltinAnswers;
-  private readonly resolveBackendId: (host: string | undefined) => string;
+  private readonly resolveBackend: (host: string | undefined) => BackendIdentity;
   private closing?: Promise<void>;
 
   private constructor(
@@ -71,7 +71,7 @@ export class MockServer implements MockProvider {
     const streamer = new SseStreamer(this.out, this.rng);
     this.cassettes = new CassetteAnswers(this.out, streamer, store, options);
     this.builtin = new BuiltinAnswers(this.out, streamer, options.models);
-    this.resolveBackendId = cachedBackendIdResolver();
+    this.resolveBackend = cachedBackendResolver();
   }
 
   /** Loads cassettes, listens, and resolves once the port is bound. */
@@ -142,12 +142,14 @@ export class MockServer implements MockProvider {
     this.metrics.inflight++;
     const url = req.url ?? '/';
     const query = url.indexOf('?');
+    const backend = this.resolveBackend(req.headers.host);
     const ex: Exchange = {
       req,
       res,
       start: performance.now(),
       pathname: query === -1 ? url : url.slice(0, query),
-      backendId: this.options.backendId ?? this.resolveBackendId(req.headers.host),
+      backendId: this.options.backendId ?? backend.id,
+      backendNamespace: this.options.backendNamespace ?? backend.namespace,
       model: NO_MODEL,
       done: false,
     };

@@ -42,6 +42,12 @@ export interface PlanInput {
   readonly namespace: string;
   /** The extension gRPC limit (the one knob), bytes. */
   readonly grpcMaxMessageBytes: number;
+  /**
+   * Routes of other Gateways the same controllers already carry (a Pulumi stack's fixture, say). They add to the
+   * controllers' work but not to these limits: Envoy Gateway translates each Gateway into its own xDS, with one
+   * extension call each, and AI Gateway writes one filter config per Gateway. @default 0
+   */
+  readonly otherRoutes?: number;
 }
 
 export type LimitName = 'legacy-secret' | 'bundle-parts' | 'extension-request' | 'extension-response';
@@ -62,6 +68,8 @@ export interface LimitCheck {
 
 export interface Plan {
   readonly input: PlanInput;
+  /** Every route the controllers carry once this fixture is applied: its own and the other Gateways'. */
+  readonly controllerRoutes: number;
   readonly filterConfigBytes: number;
   readonly filterConfigBytesPerRoute: number;
   readonly extensionRequestBytes: number;
@@ -124,6 +132,7 @@ export function planConfigSize(input: PlanInput): Plan {
   const firstLimit = [...limits].sort((a, b) => a.crossedAtRoutes - b.crossedAtRoutes)[0];
   return {
     input,
+    controllerRoutes: input.routes + (input.otherRoutes ?? 0),
     filterConfigBytes: at(sizes.filterConfig),
     filterConfigBytesPerRoute: filterPerRoute,
     extensionRequestBytes: at(sizes.request),

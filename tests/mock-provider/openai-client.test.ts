@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { MockProvider } from '../../src/mock-provider';
+import { MockProvider, resolveMockOptions } from '../../src/mock-provider';
 import { chatBody, clientFor, jsonHeaders, raw, useMocks } from './helpers';
 
 const start = useMocks();
@@ -180,6 +180,13 @@ describe('identity from the Host header (one pod, one Service per backend)', () 
     const response = await raw(mock.url, { method: 'POST', path: '/v1/chat/completions', headers: jsonHeaders({ host }), body: chatBody('model-000001') });
     expect(response.status).toBe(200);
     expect(response.headers['x-mock-backend-namespace']).toBe(namespace);
+  });
+
+  test('a fixed --backend-namespace names the namespace when the Host names no Service', async () => {
+    const fixed = await start({ backendId: 'backend-042', backendNamespace: 'bench' });
+    const response = await raw(fixed.url, { method: 'POST', path: '/v1/chat/completions', headers: jsonHeaders(), body: chatBody('m') });
+    expect(response.headers).toMatchObject({ 'x-mock-backend-id': 'backend-042', 'x-mock-backend-namespace': 'bench' });
+    expect(() => resolveMockOptions({ backendNamespace: 'Not_A_Label' })).toThrow(/backendNamespace: .*a DNS-1123 label/);
   });
 
   test('errors and health checks carry the identity too', async () => {

@@ -59,6 +59,14 @@ describe('planConfigSize', () => {
     expect(planConfigSize({ ...base, headerMutations: 4 }).filterConfigBytesPerRoute).toBeGreaterThanOrEqual(large.filterConfigBytesPerRoute);
   });
 
+  test("another Gateway's routes count on the controllers, not against this Gateway's limits", () => {
+    const alone = planConfigSize(base);
+    const mixed = planConfigSize({ ...base, otherRoutes: 2000 });
+    expect(alone.controllerRoutes).toBe(base.routes);
+    expect(mixed.controllerRoutes).toBe(base.routes + 2000);
+    expect(mixed.limits).toEqual(alone.limits);
+  });
+
   test('the crossing route count is where the prediction first exceeds the limit', () => {
     const plan = planConfigSize(base);
     for (const limit of plan.limits) {
