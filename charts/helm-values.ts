@@ -61,9 +61,17 @@ export function parseGrpcMessageLimit(quantity: string = DEFAULT_GRPC_MAX_MESSAG
   return { quantity: String(quantity).trim(), bytes };
 }
 
+/** Where Envoy Gateway's admin server listens (EnvoyGateway `admin.address`; both fields, or the port is 0). */
+export interface AdminAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
 export interface HelmValuesOptions {
   /** The gRPC size knob for the extension call, both sides. @default "25Mi" */
   readonly grpcMaxMessageSize?: string;
+  /** Profiles requested: Envoy Gateway's admin server serves pprof at this address. @default pprof off */
+  readonly pprofAt?: AdminAddress;
 }
 
 /** Values for both charts plus the parsed knob, so callers can report the effective limits. */
@@ -75,12 +83,13 @@ export interface HelmValues {
   readonly aiGateway: Record<string, unknown>;
 }
 
-/** What AI Gateway needs from Envoy Gateway, plus the sender's message limit. */
-export function envoyGatewayValues(grpc: GrpcMessageLimit): Record<string, unknown> {
+/** What AI Gateway needs from Envoy Gateway, plus the sender's message limit, and pprof when profiles are requested. */
+export function envoyGatewayValues(grpc: GrpcMessageLimit, pprofAt?: AdminAddress): Record<string, unknown> {
   const includeAll = { includeAll: true };
   return {
     config: {
       envoyGateway: {
+        ...(pprofAt && { admin: { address: { host: pprofAt.host, port: pprofAt.port }, enablePprof: true } }),
         gateway: { controllerName: 'gateway.envoyproxy.io/gatewayclass-controller' },
         logging: { level: { default: 'info' } },
         provider: { type: 'Kubernetes' },
@@ -113,5 +122,5 @@ export function aiGatewayValues(grpc: GrpcMessageLimit): Record<string, unknown>
 
 export function helmValues(options: HelmValuesOptions = {}): HelmValues {
   const grpc = parseGrpcMessageLimit(options.grpcMaxMessageSize);
-  return { grpc, envoyGateway: envoyGatewayValues(grpc), aiGateway: aiGatewayValues(grpc) };
+  return { grpc, envoyGateway: envoyGatewayValues(grpc, options.pprofAt), aiGateway: aiGatewayValues(grpc) };
 }

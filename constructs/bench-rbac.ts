@@ -94,6 +94,8 @@ export class BenchRbac extends Construct {
     this.clusterRole.allowList(...resources('', 'nodes'));
     // cleanup finds the run's ApplySet parent by label across namespaces
     this.clusterRole.allowList(...resources('', 'configmaps'));
+    // preflight counts every route on the controllers (other fixtures' too), across namespaces
+    this.clusterRole.allowList(...resources('aigateway.envoyproxy.io', 'aigatewayroutes'));
     // samplers: the components' pods in their namespaces, their usage from metrics-server or the kubelets
     this.clusterRole.allow(['get', 'list'], ...resources('', 'pods'));
     this.clusterRole.allow(['get', 'list'], ...resources('metrics.k8s.io', 'pods'));

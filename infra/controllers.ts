@@ -7,10 +7,17 @@
 
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { AI_GATEWAY_NAMESPACE, ENVOY_GATEWAY_NAMESPACE, GrpcMessageLimit, helmValues } from '../charts/helm-values';
+import { AI_GATEWAY_NAMESPACE, AdminAddress, ENVOY_GATEWAY_NAMESPACE, GrpcMessageLimit, helmValues } from '../charts/helm-values';
+import { ENVOY_GATEWAY_ADMIN_PORT } from '../src/bench/profiles';
 import { ChartRef } from './config';
 
 export const CONTROLLERS_TYPE_TOKEN = 'aigw-scale:infra:Controllers';
+/**
+ * With profiles, Envoy Gateway's admin server listens on every address of its pod: `bench` reaches it through the
+ * apiserver's pod proxy, which connects to the pod's IP and so never reaches the default 127.0.0.1.
+ */
+export const POD_PPROF_ADDRESS: AdminAddress = { host: '0.0.0.0', port: ENVOY_GATEWAY_ADMIN_PORT };
+
 /** Release names as AI Gateway's docs use them. */
 export const RELEASE_NAMES = { envoyGateway: 'eg', aiGatewayCrds: 'aieg-crd', aiGateway: 'aieg' } as const;
 
@@ -18,6 +25,8 @@ export interface ControllersArgs {
   readonly charts: { readonly envoyGateway: ChartRef; readonly aiGatewayCrds: ChartRef; readonly aiGateway: ChartRef };
   readonly grpc: GrpcMessageLimit;
   readonly timeoutSeconds: number;
+  /** Profiles requested: Envoy Gateway serves pprof where `bench --profiles` reaches it (POD_PPROF_ADDRESS). @default false */
+  readonly profiles?: boolean;
   readonly provider: k8s.Provider;
   /** What Envoy Gateway waits for: the cluster. */
   readonly after: readonly pulumi.Resource[];
@@ -30,7 +39,7 @@ export class Controllers extends pulumi.ComponentResource {
 
   constructor(name: string, args: ControllersArgs, opts?: pulumi.ComponentResourceOptions) {
     super(CONTROLLERS_TYPE_TOKEN, name, {}, opts);
-    const values = helmValues({ grpcMaxMessageSize: args.grpc.quantity });
+    const values = helmValues({ grpcMaxMessageSize: args.grpc.quantity, pprofAt: args.profiles ? POD_PPROF_ADDRESS : undefined });
     const release = (
       resourceName: string,
       releaseName: string,

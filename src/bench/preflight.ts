@@ -14,9 +14,11 @@ export class PreflightError extends Error {
   }
 }
 
+const ROUTE_CRD = 'aigatewayroutes.aigateway.envoyproxy.io';
+
 /** The CRDs a run needs. */
 export const REQUIRED_CRDS = [
-  'aigatewayroutes.aigateway.envoyproxy.io',
+  ROUTE_CRD,
   'aiservicebackends.aigateway.envoyproxy.io',
   'backends.gateway.envoyproxy.io',
   'gateways.gateway.networking.k8s.io',
@@ -136,8 +138,6 @@ export async function preflight(cluster: Cluster, options: PreflightOptions): Pr
 
   return { kubernetesVersion, nodes: nodes.status === 200 ? (nodes.body.items ?? []).length : undefined, versions, plan, warnings };
 }
-
-const ROUTE_CRD = 'aigatewayroutes.aigateway.envoyproxy.io';
 
 /** The AIGatewayRoutes of one fixture (by its label; none for routes aigw-scale did not create) in one namespace. */
 interface RouteGroup {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
+import * as YAML from 'yaml';
 import { Cluster, messageOf } from '../kube/cluster';
 import { ENVOY_GATEWAY_PODS, listPods } from '../kube/gateway-envoy';
 import { Component, ProfileRecord } from '../results/schema';
@@ -39,12 +40,33 @@ export function localProfileSource(component: Component, baseUrl: string): Profi
 
 /**
  * The controllers' pprof endpoints in a cluster, reached through the apiserver's pod proxy: Envoy Gateway's admin
- * server (port 19000) on its first Ready pod. The AI Gateway controller serves pprof on 127.0.0.1:6060 inside its
- * pod only (its chart's DISABLE_PPROF note), which the pod proxy cannot reach: it is listed in `notProfiled`.
+ * server on its first Ready pod, at the address its EnvoyGateway config (the chart's envoy-gateway-config ConfigMap)
+ * gives it. A config with pprof off, or with the admin server on loopback, is reported here with the fix; without
+ * the config (no RBAC for it, or installed otherwise) the default admin port is tried. The AI Gateway controller
+ * serves pprof on 127.0.0.1:6060 inside its pod only (its chart's DISABLE_PPROF note), which the pod proxy cannot
+ * reach: it is listed in `notProfiled`.
  */
 export async function clusterProfileSources(cluster: Cluster): Promise<{ sources: ProfileSource[]; notProfiled: string[] }> {
   const notProfiled = ['ai-gateway-controller: not profiled (its pprof endpoint listens on 127.0.0.1:6060 inside the pod, out of the apiserver proxy\'s reach)'];
   const selector = ENVOY_GATEWAY_PODS;
+  const configMap = `${selector.namespace}/envoy-gateway-config`;
+  const config = await cluster.requestRetrying('GET', `/api/v1/namespaces/${selector.namespace}/configmaps/envoy-gateway-config`);
+  const admin: { enablePprof?: boolean; address?: { host?: string; port?: number } } | undefined =
+    config.status === 200 ? YAML.parse(config.body.data?.['envoy-gateway.yaml'] ?? '')?.admin ?? {} : undefined;
+  const fix = 'request profiles at install (Pulumi stack: `aigw-scale:profiles: true`; Helm: config.envoyGateway.admin.enablePprof: true, with admin.address on the pod\'s addresses)';
+  // Envoy Gateway's defaults: no pprof, 127.0.0.1:19000; an address given without a port listens on a random one.
+  const host = admin?.address?.host ?? '127.0.0.1';
+  const port = admin?.address ? admin.address.port : ENVOY_GATEWAY_ADMIN_PORT;
+  const unreachable =
+    admin === undefined ? undefined
+    : admin.enablePprof !== true ? `pprof is off in ${configMap}`
+    : /^(127\.|localhost$|::1$)/.test(host) ? `its admin server listens on ${host} inside the pod, out of the apiserver proxy's reach`
+    : !port ? `its admin address in ${configMap} has no port`
+    : undefined;
+  if (unreachable) {
+    notProfiled.push(`envoy-gateway: not profiled (${unreachable}; ${fix})`);
+    return { sources: [], notProfiled };
+  }
   const response = await listPods(cluster, selector);
   const pods: any[] = response.status === 200 ? response.body.items ?? [] : [];
   const ready = pods.find((p) => (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
@@ -52,10 +74,10 @@ export async function clusterProfileSources(cluster: Cluster): Promise<{ sources
     notProfiled.push(`envoy-gateway: not profiled (no Ready pod in ${selector.namespace} with ${selector.labelSelector}${response.status === 200 ? '' : `: HTTP ${response.status} ${messageOf(response.body)}`})`);
     return { sources: [], notProfiled };
   }
-  const proxy = `/api/v1/namespaces/${ready.metadata.namespace}/pods/${ready.metadata.name}:${ENVOY_GATEWAY_ADMIN_PORT}/proxy`;
+  const proxy = `/api/v1/namespaces/${ready.metadata.namespace}/pods/${ready.metadata.name}:${port}/proxy`;
   const source: ProfileSource = {
     component: 'envoy-gateway',
-    where: `pod ${ready.metadata.namespace}/${ready.metadata.name}:${ENVOY_GATEWAY_ADMIN_PORT} (apiserver proxy)`,
+    where: `pod ${ready.metadata.namespace}/${ready.metadata.name}:${port} (apiserver proxy)`,
     get: async (pprofPath) => {
       const res = await cluster.openStream(proxy + pprofPath);
       return { status: res.statusCode ?? 0, body: await readAll(res) };

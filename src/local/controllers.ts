@@ -272,7 +272,8 @@ export async function startControllers(ctx: ControllerContext, options: Controll
  * free loopback port.
  */
 export function envoyGatewayConfigFor(grpc: GrpcMessageLimit, extensionServer: string, adminPort: number): Record<string, unknown> {
-  const values = envoyGatewayValues(grpc) as { config: { envoyGateway: Record<string, any> } };
+  // pprof on the admin server, so `bench` can take heap and CPU profiles of this process (issue: profiles).
+  const values = envoyGatewayValues(grpc, { host: '127.0.0.1', port: adminPort }) as { config: { envoyGateway: Record<string, any> } };
   const eg = structuredClone(values.config.envoyGateway);
   const [address, port] = extensionServer.split(':');
   eg.extensionManager = { ...eg.extensionManager, service: { ip: { address, port: Number(port) } } };
@@ -280,8 +281,6 @@ export function envoyGatewayConfigFor(grpc: GrpcMessageLimit, extensionServer: s
     ...eg.provider,
     kubernetes: { leaderElection: { disable: true }, proxyTopologyInjector: { disabled: true } },
   };
-  // pprof on the admin server, so `bench` can take heap and CPU profiles of this process (issue: profiles).
-  eg.admin = { address: { host: '127.0.0.1', port: adminPort }, enablePprof: true };
   return { apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'EnvoyGateway', ...eg };
 }
 

@@ -88,6 +88,7 @@ describe('BenchJob', () => {
       { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['envoy-gateway', 'ai-gateway-controller'], verbs: ['get'] },
       { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
       { apiGroups: [''], resources: ['configmaps'], verbs: ['list'] },
+      { apiGroups: ['aigateway.envoyproxy.io'], resources: ['aigatewayroutes'], verbs: ['list'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
       { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get', 'list'] },
       { apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] },

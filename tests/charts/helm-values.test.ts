@@ -58,6 +58,17 @@ describe('helmValues', () => {
     expect(values.aiGateway).toEqual({ controller: { maxRecvMsgSize: '26214400' } });
   });
 
+  test('profiles requested: Envoy Gateway serves pprof on its admin server at the given address; otherwise the chart default (no pprof)', () => {
+    const at = { host: '0.0.0.0', port: 19000 };
+    const eg = (values: ReturnType<typeof helmValues>) => (values.envoyGateway as any).config.envoyGateway;
+    // Both address fields: Envoy Gateway does not default the port of an address it was given (it would listen on 0).
+    expect(eg(helmValues({ pprofAt: at })).admin).toEqual({ address: { host: '0.0.0.0', port: 19000 }, enablePprof: true });
+    expect(eg(helmValues()).admin).toBeUndefined();
+    // The chart renders config.envoyGateway whole into envoy-gateway.yaml, so `admin` reaches the EnvoyGateway config.
+    const apiTypes = fs.readFileSync('/root/go/pkg/mod/github.com/envoyproxy/gateway@v1.8.1/api/v1alpha1/envoygateway_types.go', 'utf8');
+    for (const field of ['Admin *EnvoyGatewayAdmin `json:"admin,omitempty"`', 'EnablePprof bool `json:"enablePprof,omitempty"`', 'Address *EnvoyGatewayAdminAddress `json:"address,omitempty"`']) expect(apiTypes).toContain(field);
+  });
+
   const chartsDir = resolveChartsDir();
   test('Envoy Gateway values include everything AI Gateway v1.1.0 documents as required', () => {
     const upstream = YAML.parse(fs.readFileSync(path.join(chartsDir, 'ai-gateway-v1.1.0-eg-values/manifests/envoy-gateway-values.yaml'), 'utf8'));

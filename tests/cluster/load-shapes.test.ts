@@ -209,7 +209,7 @@ describe('runScenario load shapes on the local control plane, through the STAND-
     expect(of(results, 'firstSuccess').map((m) => m.object).sort()).toEqual([route(ns, 2), flapping, route(ns, 4)]);
     expect(of(results, 'ready').map((m) => m.object).sort()).toEqual([route(ns, 2), route(ns, 4)]);
     expect(of(results, 'timedOut').map((m) => m.object)).toEqual([flapping]);
-    expect(results.failures).toEqual([{ phase: 'validate', object: flapping, message: expect.stringMatching(/^not ready \(3 successes in a row\) within 2000 ms \(last: HTTP (503|200 from backend-001)\)$/) }]);
+    expect(results.failures).toEqual([{ phase: 'validate', object: flapping, message: expect.stringMatching(/^not ready \(3 successes in a row\) within 2000 ms \(last: HTTP (503|200 from backend-001 in namespace shapes-flap)\)$/) }]);
   });
 
   test('the health gate passes once controller pods are Ready, and names those that never are', async () => {

@@ -135,7 +135,7 @@ export function benchCommand(): Command {
     .option('--dry-run', 'print the resolved scenario as YAML and exit without touching a cluster', false)
     .option('--junit <file>', 'write a JUnit XML file: one suite per run, a test case per SLO gate and the validity check')
     .option('--fixture-json <json>', 'the whole fixture as JSON (a resolved fixture, as the BenchJob passes it); fixture flags override its knobs')
-    .option('--gateway-url <url>', 'where the fixture Gateway answers (e.g. http://localhost:8080 with a kind port mapping)')
+    .option('--gateway-url <url>', "where the run's own Gateway answers (e.g. its LoadBalancer address; a kind stack's port mapping reaches the stack's Gateway: use --port-forward)")
     .option('--port-forward', 'reach the Gateway through `kubectl port-forward` to its Envoy Service', false)
     .option('--stand-in', 'the gateway is the test stand-in, not Envoy (recorded in the results)', false)
     .option('--control-plane', 'no Envoy here: a route is ready when Envoy Gateway serves it in xDS and the real extproc has loaded it (needs `aigw-scale local up --controllers`)', false)
