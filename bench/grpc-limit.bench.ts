@@ -5,7 +5,7 @@
  * the per-route timeout, bisect, and say what failed. Every Envoy Gateway → extension call's size is recorded by
  * the recording proxy, the filter config's by its watch.
  * Options: --out DIR (default out/grpc-limit): DIR/grpc-limit.json, DIR/grpc-limit.md, DIR/<config>/ per search
- *          --only a,b (configurations by name) --budget 30m (per search)
+ *          --only a,b (run only these configurations; the others' figures in DIR are kept) --budget 30m (per search)
  *          --docs FILE (also write the page, e.g. docs/grpc-limit.md)
  *          --calibration FILE (write the measured sizes the plan's test holds the model against,
  *          e.g. tests/plan/measured-sizes.json)
@@ -134,14 +134,17 @@ async function main(): Promise<void> {
   const calibration = process.argv.includes('--calibration') ? path.resolve(arg('calibration', '')) : undefined;
   const renderOnly = process.argv.includes('--render-only');
   const earlierFile = path.join(out, 'grpc-limit.json');
-  const earlier = renderOnly && fs.existsSync(earlierFile) ? (JSON.parse(fs.readFileSync(earlierFile, 'utf8')) as GrpcLimitReport) : undefined;
+  // An earlier run in DIR: --render-only reads it again; --only re-runs some configurations and keeps the others.
+  const earlier = (renderOnly || only.length > 0) && fs.existsSync(earlierFile) ? (JSON.parse(fs.readFileSync(earlierFile, 'utf8')) as GrpcLimitReport) : undefined;
   if (!renderOnly) requireBinaries([...CONTROLLER_COMPONENTS]);
   fs.mkdirSync(out, { recursive: true });
   const loadBefore = os.loadavg();
-  const report: GrpcLimitReport = { command: earlier?.command ?? `npm run bench:grpc-limit -- ${process.argv.slice(2).join(' ')}`, machine: earlier?.machine ?? '', configurations: [] };
+  const thisCommand = `npm run bench:grpc-limit -- ${process.argv.slice(2).join(' ')}`;
+  const command = renderOnly ? earlier?.command ?? thisCommand : earlier ? `${earlier.command}, then ${thisCommand}` : thisCommand;
+  const report: GrpcLimitReport = { command, machine: earlier?.machine ?? '', configurations: [] };
   const write = () => {
     const cpu = os.cpus();
-    if (!earlier) report.machine = `${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`;
+    if (!renderOnly) report.machine = `${earlier ? `${earlier.machine}; then ` : ''}${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`;
     fs.writeFileSync(path.join(out, 'grpc-limit.json'), `${JSON.stringify(report, null, 1)}\n`);
     const page = renderGrpcLimitPage(report);
     fs.writeFileSync(path.join(out, 'grpc-limit.md'), page);
@@ -159,12 +162,17 @@ async function main(): Promise<void> {
       fs.writeFileSync(calibration, `${JSON.stringify({ writtenBy: report.command, measured }, null, 1)}\n`);
     }
   };
-  for (const config of CONFIGS.filter((c) => only.length === 0 || only.includes(c.name))) {
+  for (const config of CONFIGS) {
     // --render-only: the searches of an earlier run in DIR, read again (e.g. after the page's renderer changed).
-    if (renderOnly) {
+    if (renderOnly && (only.length === 0 || only.includes(config.name))) {
       const runDir = path.join(out, config.name);
       const before = earlier?.configurations.find((c) => c.config.name === config.name);
       if (fs.existsSync(path.join(runDir, 'ceiling.json'))) report.configurations.push({ ...readSearch(config, runDir), minutes: before?.minutes ?? Number.NaN });
+      continue;
+    }
+    if (only.length > 0 && !only.includes(config.name)) {
+      const kept = earlier?.configurations.find((c) => c.config.name === config.name);
+      if (kept) report.configurations.push(kept);
       continue;
     }
     report.configurations.push(await searchOne(config, out, budget));

@@ -20,15 +20,17 @@ export interface LinearSize {
 }
 
 /**
- * The fitted coefficients, at the benchmark's names (namespace `aigw-scale-bench`, `route-NNNNNN`, `model-NNNNNN`,
- * `backend-NNN`). The filter config also grows by one byte per route for each namespace character beyond those
+ * The fitted coefficients, at the benchmark's names (namespace `aigw-scale-bench`, `route-NNNNNN`,
+ * `model-NNNNNN`, `backend-NNN`). Measured: headers per backend enter only the filter config (each backend entry
+ * carries its headerMutation); neither headers nor the number of backends changes the extension messages (Envoy
+ * Gateway makes a cluster per route rule, whichever backend it points at). The filter config also grows by one byte per route for each namespace character beyond those
  * (the backend entry's name carries it); the extension messages' dependence on name lengths is not modelled.
  */
 export const CALIBRATION = {
   versions: 'Envoy Gateway v1.8.1, AI Gateway v1.1.0',
   namespace: 'aigw-scale-bench',
   /** The per-Gateway filterapi.Config (all Secret parts). */
-  filterConfig: { baseBytes: 77, perRouteBytes: 220, perRoutePerHeaderBytes: 0, perBackendBytes: 0 },
+  filterConfig: { baseBytes: 77, perRouteBytes: 220, perRoutePerHeaderBytes: 57.8, perBackendBytes: 0 },
   /** PostTranslateModify request: every listener, route, cluster and secret Envoy Gateway translated. */
   extensionRequest: { baseBytes: 3_626, perRouteBytes: 1_616, perRoutePerHeaderBytes: 0, perBackendBytes: 0 },
   /** PostTranslateModify response: the same resources as the extension rewrote them (about twice the request). */
