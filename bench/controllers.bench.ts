@@ -51,7 +51,7 @@ interface Run {
 function runsOf(routes: number, oneByOne: number, out: string): Run[] {
   const runs: Run[] = [
     { title: 'Four steps to the full count, hold, scale-down (examples/scenarios/blog-2000.yaml)', dir: out, args: ['--routes', String(routes), '--backends', String(Math.min(10, routes)), ...(routes === 2000 ? [] : ['--steps', stepsFor(routes), '--hold', '20s']), '--fixture-id', 'blog-steps'] },
-    { title: 'All routes created at once, then deleted at once', dir: path.join(out, 'all-at-once'), args: ['--routes', String(routes), '--backends', String(Math.min(10, routes)), '--batch-size', String(routes), '--scale-down-steps', '1', '--fixture', 'blog-all-at-once'] },
+    { title: 'All routes created at once, then deleted at once', dir: path.join(out, 'all-at-once'), args: ['--routes', String(routes), '--backends', String(Math.min(10, routes)), '--batch-size', String(routes), '--scale-down-steps', '1', '--fixture-id', 'blog-all-at-once'] },
   ];
   const oneByOneArgs = ['--routes', String(oneByOne + 1), '--backends', String(Math.min(10, oneByOne + 1)), '--batch-size', '1', '--wait-ready', '--batch-interval', '0s', '--scale-down-steps', '1', '--fixture-id', 'blog-one-by-one'];
   if (oneByOne > 0) runs.push({ title: "One by one, as the blog's tool did: each route waits until ready before the next", dir: path.join(out, 'one-by-one'), args: oneByOneArgs });

@@ -23,18 +23,9 @@ export function buildProgram(): Command {
   return program;
 }
 
-// TEMPORARY (remove with its call once the `bench:grpc-limit` run started before the knob renames has finished):
-// that run's loaded script still spawns `bench` with the old names of two knobs, and measured its first
-// configurations in bench's old default namespace.
-const RENAMED_BENCH_FLAGS: ReadonlyMap<string, string> = new Map([['--header-mutation', '--header-mutations'], ['--fixture', '--fixture-id']]);
-function withRenamedBenchFlags(argv: string[]): string[] {
-  if (argv[2] !== 'bench' || !argv.some((arg) => RENAMED_BENCH_FLAGS.has(arg))) return argv;
-  return [...argv.map((arg) => RENAMED_BENCH_FLAGS.get(arg) ?? arg), ...(argv.includes('--namespace') ? [] : ['--namespace', 'aigw-scale-bench'])];
-}
-
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(withRenamedBenchFlags(argv));
+    await buildProgram().parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander already printed the message (or the help); map its usage errors to our exit code.

@@ -81,6 +81,8 @@ export interface Plan {
   readonly limits: readonly LimitCheck[];
   /** The limit crossed at the lowest route count. */
   readonly firstLimit: LimitCheck;
+  /** The limit that breaks routing (not the informational legacy Secret) crossed at the lowest route count. */
+  readonly firstBlockingLimit: LimitCheck;
   /** True when a limit that breaks routing (bundle parts, gRPC) is crossed at the planned route count. */
   readonly blocking: boolean;
   readonly calibration: typeof CALIBRATION;
@@ -131,7 +133,9 @@ export function planConfigSize(input: PlanInput): Plan {
     check('extension-request', 'extension gRPC request (Envoy Gateway → AI Gateway, PostTranslateModify)', input.grpcMaxMessageBytes, sizes.request, grpcFailure),
     check('extension-response', 'extension gRPC response (AI Gateway → Envoy Gateway, about twice the request)', input.grpcMaxMessageBytes, sizes.response, grpcFailure),
   ];
-  const firstLimit = [...limits].sort((a, b) => a.crossedAtRoutes - b.crossedAtRoutes)[0];
+  const byCrossing = [...limits].sort((a, b) => a.crossedAtRoutes - b.crossedAtRoutes);
+  const firstLimit = byCrossing[0];
+  const firstBlockingLimit = byCrossing.find((l) => l.name !== 'legacy-secret')!;
   return {
     input,
     controllerRoutes: input.routes + (input.otherRoutes ?? 0),
@@ -142,6 +146,7 @@ export function planConfigSize(input: PlanInput): Plan {
     extensionMessageBytesPerRoute: Math.max(requestPerRoute, responsePerRoute),
     limits,
     firstLimit,
+    firstBlockingLimit,
     blocking: limits.some((l) => l.crossed && l.name !== 'legacy-secret'),
     calibration: CALIBRATION,
   };

@@ -15,6 +15,9 @@ export function describePlan(plan: Plan): string[] {
       (l) => `  ${l.crossed ? 'CROSSED' : 'ok     '} ${l.description}: ${kib(l.predictedBytes)} of ${kib(l.limitBytes)}; crossed at ${formatCount(l.crossedAtRoutes)} routes${l.crossed && l.knobToClear ? `; --grpc-max-message-size ${l.knobToClear} clears it` : ''}`,
     ),
     `first limit crossed: ${plan.firstLimit.description} at ${formatCount(plan.firstLimit.crossedAtRoutes)} routes → ${plan.firstLimit.consequence}`,
+    ...(plan.firstBlockingLimit !== plan.firstLimit
+      ? [`first limit that breaks routing: ${plan.firstBlockingLimit.description} at ${formatCount(plan.firstBlockingLimit.crossedAtRoutes)} routes → ${plan.firstBlockingLimit.consequence}`]
+      : []),
     `model: linear fits to what \`npm run bench:grpc-limit\` measured against ${plan.calibration.versions} (tests/plan/measured-sizes.json; src/plan/config-size.ts); other versions or much longer names may differ`,
   ];
   return lines;
