@@ -36,7 +36,8 @@ export const PEAK_COLUMNS: readonly string[] = ['envoy-gateway', 'ai-gateway-con
 const count = (n: number | undefined) => (n === undefined ? '—' : n.toLocaleString('en-US'));
 const mib = (bytes: number | undefined) => (bytes === undefined ? '—' : `${(bytes / 2 ** 20).toFixed(2)} MiB`);
 
-export function renderGrpcLimitPage(report: GrpcLimitReport): string {
+/** `reports`: the report (HTML, with plots) of a configuration, by name, where the page links it. */
+export function renderGrpcLimitPage(report: GrpcLimitReport, reports: Readonly<Record<string, string>> = {}): string {
   const lines = [
     '# Where the extension gRPC limit breaks: measured against the real controllers',
     '',
@@ -63,7 +64,8 @@ export function renderGrpcLimitPage(report: GrpcLimitReport): string {
     const failed = ceiling.failedAt !== undefined ? count(ceiling.failedAt) : `none up to ${count(ceiling.settings.maxRoutes)} (${ceiling.stoppedBy})`;
     lines.push(`| ${config.name} | ${config.grpcMaxMessageSize} | ${config.backends} | ${config.headerMutations} | ${count(ceiling.ceiling)} | ${failed} | ${ceiling.limitingStage ?? '—'} | ${crossed} | ${earlier} | ${Number.isNaN(minutes) ? '—' : `${minutes.toFixed(1)} min`} |`);
   }
-  lines.push('', '## Measured sizes', '', 'The largest size observed while exactly that many routes were live (see the report of each search for every sample).', '');
+  const links = Object.entries(reports).map(([name, file]) => `[${name}](${file})`).join(', ');
+  lines.push('', '## Measured sizes', '', `The largest size observed while exactly that many routes were live. Every sample, plotted against live routes with the knob, is in the report of each search${links ? ` (here: ${links})` : ''}.`, '');
   lines.push('| configuration | routes | filter config | xDS to the Envoy | extension request | extension response |', '|---|---:|---:|---:|---:|---:|');
   for (const { config, sizes } of report.configurations) {
     for (const n of SIZE_CHECKPOINTS) {

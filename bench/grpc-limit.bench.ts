@@ -114,6 +114,8 @@ function cadenceAndMemory(results: BenchResults): Pick<GrpcLimitReport['configur
   return { cadence, peakMemoryMiB };
 }
 
+const reportFileName = (docs: string, config: string) => `${path.basename(docs, '.md')}-${config}.html`;
+
 /** A finished search's outcome and sizes, from its output directory. */
 function readSearch(config: LimitConfig, runDir: string): Omit<GrpcLimitReport['configurations'][number], 'minutes'> {
   const ceiling = JSON.parse(fs.readFileSync(path.join(runDir, 'ceiling.json'), 'utf8')) as CeilingResult;
@@ -146,7 +148,11 @@ async function main(): Promise<void> {
     const cpu = os.cpus();
     if (!renderOnly) report.machine = `${earlier ? `${earlier.machine}; then ` : ''}${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`;
     fs.writeFileSync(path.join(out, 'grpc-limit.json'), `${JSON.stringify(report, null, 1)}\n`);
-    const page = renderGrpcLimitPage(report);
+    // The reports (tables and plots of every sample) of the two knob values go beside the docs page; the variants'
+    // stay in DIR (each is 1.5–4 MB).
+    const linked = docs ? report.configurations.filter((c) => c.config.backends === 1 && c.config.headerMutations === 0) : [];
+    for (const c of linked) fs.copyFileSync(path.join(out, c.config.name, 'report.html'), path.join(path.dirname(docs!), reportFileName(docs!, c.config.name)));
+    const page = renderGrpcLimitPage(report, Object.fromEntries(linked.map((c) => [c.config.name, reportFileName(docs!, c.config.name)])));
     fs.writeFileSync(path.join(out, 'grpc-limit.md'), page);
     if (docs) fs.writeFileSync(docs, page);
     if (calibration) {

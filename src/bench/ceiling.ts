@@ -95,6 +95,9 @@ export async function findCeiling(options: CeilingOptions): Promise<{ result: Ce
   const signal = options.signal ? AbortSignal.any([options.signal, budget.signal]) : budget.signal;
   const scenario: Scenario = {
     ...options.scenario,
+    // The ramp stops at its first failing step by design: routes never created, or not ready in that step, are the
+    // search's finding, not a broken run.
+    validity: { ...options.scenario.validity, maxMissingShare: 1 },
     load: { ...options.scenario.load, shape: { type: 'steps', steps: counts.map((routes) => ({ routes, holdMs: 0 })), healthGate: { maxErrorRate: 0, controllersReady: true, timeoutMs: 60_000 } }, churn: undefined, scaleDownSteps: undefined },
   };
   const allRoutes = [...fixtureParts(spec, options.extras).find((p) => p.name === 'routes')!.manifests] as ApplyObject[];

@@ -33,7 +33,7 @@ export function configSizeSpec(results: BenchResults): TopLevelSpec | undefined 
       encoding: {
         x: { field: 'routes', type: 'quantitative', title: 'live AIGatewayRoutes', axis: { format: ',d' } },
         y: { field: 'mib', type: 'quantitative', title: 'MiB' },
-        color: { field: 'series', type: 'nominal', title: null, scale: { domain: Object.values(SERIES), range: COLORS } },
+        color: { field: 'series', type: 'nominal', title: null, scale: { domain: Object.values(SERIES), range: COLORS }, legend: { columns: 2 } },
       },
     },
   ];
