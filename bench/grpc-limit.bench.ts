@@ -20,8 +20,7 @@ import { CeilingResult } from '../src/bench/ceiling';
 import { CONTROLLER_COMPONENTS, requireBinaries } from '../src/local/binaries';
 import { downLocalCluster, upLocalCluster } from '../src/local/control-plane';
 import { configSizeRows } from '../src/report/config-sizes';
-import { TRANSLATION_HOOK } from '../src/controlplane/extension-calls';
-import { BenchResults, ExtensionCallSample } from '../src/results/schema';
+import { BenchResults, ExtensionCallSample, TRANSLATION_HOOK } from '../src/results/schema';
 import { arg } from './args';
 import { GrpcLimitReport, MeasuredSizes, PEAK_COLUMNS, SIZE_CHECKPOINTS, renderGrpcLimitPage } from './grpc-limit-page';
 

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { nowMs } from '../src/bench/clock';
+import { nowMs } from '../src/time/clock';
 import { GatewayClient } from '../src/bench/gateway-client';
 import { ProbeOutcome, ProbeScheduler } from '../src/bench/probe-scheduler';
 import { freePort } from '../src/local/ports';

@@ -6,8 +6,7 @@
 import * as fs from 'node:fs';
 import { Cluster } from '../kube/cluster';
 import { CONTROLLER_PODS, listPods } from '../kube/gateway-envoy';
-import { ExtensionCallSample } from '../results/schema';
-import { TRANSLATION_HOOK } from '../controlplane/extension-calls';
+import { ExtensionCallSample, TRANSLATION_HOOK } from '../results/schema';
 
 /** The stages that can stop routes from becoming ready as the route count grows. */
 export type LimitingStage = 'extension-message' | 'filter-config' | 'etcd-request-size' | 'memory' | 'translation-time';

@@ -17,13 +17,13 @@ import { deleteFixtures } from '../kube/delete';
 import { METADATA_ONLY } from '../kube/inventory';
 import { ResourceMap } from '../kube/resources';
 import { BenchResults } from '../results/schema';
-import { Scenario } from '../scenario/types';
+import { Scenario } from '../results/scenario';
 import { CeilingEvidence, EvidenceSource, LimitingStage, collectEvidence, limitingStage } from './ceiling-evidence';
-import { nowMs } from './clock';
+import { nowMs } from '../time/clock';
 import { RunOptions } from './run-record';
 import { ReadinessOutcome, pendingRoute, routeObjectName, startRouteReadiness } from './route-readiness';
 import { runScenario } from './runner';
-import { sleepUntil } from './sleep';
+import { sleepUntil } from '../time/sleep';
 
 export interface CeilingSettings {
   /** Routes added per ramp step. */

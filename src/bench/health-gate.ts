@@ -1,9 +1,9 @@
 import { Cluster, messageOf } from '../kube/cluster';
 import { GateCheck } from '../results/schema';
-import { HealthGate } from '../scenario/types';
-import { nowMs } from './clock';
+import { HealthGate } from '../results/scenario';
+import { nowMs } from '../time/clock';
 import { CONTROLLER_PODS, listPods } from '../kube/gateway-envoy';
-import { sleepUntil } from './sleep';
+import { sleepUntil } from '../time/sleep';
 
 /** Pods of the controllers that are not Ready, and how many pods were found at all. */
 export async function controllerPodsNotReady(cluster: Cluster): Promise<{ found: number; notReady: string[] }> {

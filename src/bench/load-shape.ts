@@ -1,4 +1,4 @@
-import { LoadShape } from '../scenario/types';
+import { LoadShape } from '../results/scenario';
 
 /** One stretch of provisioning: routes `from`…`to` (1-based route numbers, inclusive) created together. */
 export interface ProvisionStage {

@@ -1,8 +1,8 @@
 import { Cluster, messageOf } from '../kube/cluster';
 import { ResourceInfo, ResourceMap, UnknownKindError } from '../kube/resources';
 import { Watch, WatchedObject } from '../kube/watch';
-import type { MilestoneSpec } from '../scenario/types';
-import { nowMs } from './clock';
+import type { MilestoneSpec } from '../results/scenario';
+import { nowMs } from '../time/clock';
 
 /** The first time one object satisfied one milestone, as the watch saw it. */
 export interface ObservedMilestone {

@@ -2,8 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Cluster, backoffMs } from '../kube/cluster';
 import { gatewayEnvoySelector } from '../kube/gateway-envoy';
-import { nowMs } from './clock';
-import { sleepUntil } from './sleep';
+import { nowMs } from '../time/clock';
+import { sleepUntil } from '../time/sleep';
 
 /** One Envoy pod to forward to, and the container port behind the Gateway's Envoy Service. */
 interface Target {

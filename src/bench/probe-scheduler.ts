@@ -1,4 +1,4 @@
-import { nowMs } from './clock';
+import { nowMs } from '../time/clock';
 import { GatewayClient, ProbeResult } from './gateway-client';
 
 /** A route (one incarnation of it) waiting to become ready. */

@@ -6,7 +6,7 @@ import * as YAML from 'yaml';
 import { Cluster, messageOf } from '../kube/cluster';
 import { ENVOY_GATEWAY_PODS, listPods } from '../kube/gateway-envoy';
 import { Component, ProfileRecord } from '../results/schema';
-import { nowMs } from './clock';
+import { nowMs } from '../time/clock';
 
 /** Envoy Gateway's admin server port (EnvoyGateway `admin.address.port`), which serves /debug/pprof when enabled. */
 export const ENVOY_GATEWAY_ADMIN_PORT = 19000;

@@ -4,7 +4,7 @@ import { BACKEND_ANNOTATION, MODEL_ANNOTATION } from '../../constructs/conventio
 import { ControlPlaneReadiness, ControlPlaneReadinessOptions } from '../controlplane/readiness';
 import { ApplyObject } from '../kube/applier';
 import { Cluster } from '../kube/cluster';
-import { Scenario } from '../scenario/types';
+import { Scenario } from '../results/scenario';
 import { GatewayClient, describeProbe } from './gateway-client';
 import { PortForward } from './port-forward';
 import { PendingRoute, ProbeOutcome, ProbeScheduler } from './probe-scheduler';

@@ -12,13 +12,13 @@ import { METADATA_ONLY } from '../kube/inventory';
 import { RateLimiter } from '../kube/rate-limiter';
 import { ResourceMap } from '../kube/resources';
 import { Failure, GateCheck, MilestoneRecord, Phase, PhaseRecord } from '../results/schema';
-import { nowMs } from './clock';
+import { nowMs } from '../time/clock';
 import { ConfigSize, MeasuredRun } from './measurements/measurement';
 import { PendingRoute } from './probe-scheduler';
 import { RunOptions } from './run-record';
 import { ReadinessOutcome, RouteReadiness, pendingRoute, routeObjectName, startRouteReadiness } from './route-readiness';
 import { SampleContext } from './samplers';
-import { sleepUntil } from './sleep';
+import { sleepUntil } from '../time/sleep';
 
 /** Routes applied with the fixture's infrastructure and not timed: the first route on a Gateway triggers the Envoy rollout. */
 export const WARM_UP_ROUTES = 1;

@@ -3,7 +3,7 @@ import { FixtureSpec } from '../../charts/fixture-spec';
 import { FixtureExtras } from '../../charts/scale-fixture';
 import { Cluster } from '../kube/cluster';
 import { BenchResults, CONTROL_PLANE_NOT_MEASURED_PREFIX, Component, Phase } from '../results/schema';
-import { Scenario, ScenarioGateway } from '../scenario/types';
+import { Scenario, ScenarioGateway } from '../results/scenario';
 import { ProfileSource } from './profiles';
 import { ControlPlaneEndpoints } from './route-readiness';
 import { Sampler } from './samplers';

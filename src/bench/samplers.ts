@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import { Cluster } from '../kube/cluster';
 import { PodSelector, listPods } from '../kube/gateway-envoy';
 import { Component, Phase, Sample } from '../results/schema';
-import { nowMs } from './clock';
+import { nowMs } from '../time/clock';
 
 /** One reading: CPU (millicores) and memory per component; what was not measurable is left out. */
 export interface Reading {

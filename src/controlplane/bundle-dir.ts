@@ -22,7 +22,7 @@
  */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { nowMs } from '../bench/clock';
+import { nowMs } from '../time/clock';
 import { BUNDLE_INDEX_KEY } from './filter-config-watch';
 
 export const DATA_DIR = '..data';

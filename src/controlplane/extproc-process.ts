@@ -18,7 +18,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { nowMs } from '../bench/clock';
+import { nowMs } from '../time/clock';
 import { FORWARDER_JS, httpOk } from '../local/netns-bridge';
 import { freePort } from '../local/ports';
 import { BUNDLE_INDEX_KEY } from './filter-config-watch';

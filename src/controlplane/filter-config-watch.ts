@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import * as YAML from 'yaml';
 import { ENVOY_GATEWAY_NAMESPACE } from '../../charts/helm-values';
-import { nowMs } from '../bench/clock';
+import { nowMs } from '../time/clock';
 import { Cluster, messageOf } from '../kube/cluster';
 import { Watch, WatchedObject } from '../kube/watch';
 

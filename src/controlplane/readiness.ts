@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENVOY_GATEWAY_NAMESPACE } from '../../charts/helm-values';
-import { nowMs } from '../bench/clock';
-import { sleepUntil } from '../bench/sleep';
+import { nowMs } from '../time/clock';
+import { sleepUntil } from '../time/sleep';
 import { Cluster } from '../kube/cluster';
 import { gatewayEnvoySelector } from '../kube/gateway-envoy';
 import { writeSecretFiles } from '../kube/secret-files';

@@ -1,4 +1,4 @@
-import { nowMs } from '../bench/clock';
+import { nowMs } from '../time/clock';
 import { CONTROL_PLANE_STAGES, ControlPlaneStage, removedMilestone } from '../results/schema';
 
 /**

@@ -1,6 +1,5 @@
 /** The size of what the data plane receives against the live route count (control-plane runs record it). */
-import { TRANSLATION_HOOK } from '../controlplane/extension-calls';
-import { BenchResults, ConfigSizeSample, ExtensionCallSample } from '../results/schema';
+import { BenchResults, ConfigSizeSample, ExtensionCallSample, TRANSLATION_HOOK } from '../results/schema';
 import { formatBytes, formatCount } from './format';
 import { Table } from './table';
 

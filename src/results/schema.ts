@@ -5,7 +5,7 @@
  */
 
 import type { FixtureSpec } from '../../charts/fixture-spec';
-import type { Scenario } from '../scenario/types';
+import type { Scenario } from './scenario';
 
 /** Version 2 added the scenario, generic milestones, incarnations, steps/churn phases, gate checks and profiles. */
 export const RESULTS_SCHEMA_VERSION = 2;
@@ -199,6 +199,9 @@ export interface ConfigSizeSample {
   /** xds: serialized bytes per resource type, by the type's short name (Listener, RouteConfiguration, Cluster). */
   readonly byType?: Readonly<Record<string, number>>;
 }
+
+/** The hook whose request carries every listener, route, cluster and secret: the message the gRPC knob is for. */
+export const TRANSLATION_HOOK = 'PostTranslateModify';
 
 /** One Envoy Gateway → AI Gateway extension server call, as the recording proxy saw it. */
 export interface ExtensionCall {

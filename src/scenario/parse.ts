@@ -12,7 +12,7 @@ import { COMPONENT_ORDER } from '../results/components';
 import { BUILT_IN_MILESTONES } from '../results/schema';
 import { parseSloMetric, usesSamples } from '../results/slo-metric';
 import { DURATION_KEYS, SCENARIO_SCHEMA, SIZE_KEYS } from './schema';
-import { Scenario } from './types';
+import { Scenario } from '../results/scenario';
 import { durationMs, formatDuration, formatSize, sizeBytes } from './units';
 
 /** A path into a scenario document: keys and array indices. */

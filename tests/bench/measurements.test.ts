@@ -5,9 +5,9 @@ import { FixtureSpec } from '../../charts/fixture-spec';
 import { ConfigSize, MeasuredResults, MeasuredRun, Measurement } from '../../src/bench/measurements/measurement';
 import { RunMeasurements, chooseMeasurements } from '../../src/bench/measurements/run-measurements';
 import { RunOptions } from '../../src/bench/run-record';
-import { ExtensionCallFollower } from '../../src/controlplane/extension-calls';
+import { ExtensionCallFollower } from '../../src/bench/measurements/extension-calls';
 import { Cluster } from '../../src/kube/cluster';
-import { Scenario } from '../../src/scenario/types';
+import { Scenario } from '../../src/results/scenario';
 
 /** The parts of a scenario that choosing measurements reads: a traffic run without profiles or milestones. */
 const defaults = { gateway: { mode: 'cluster' }, profiles: { enabled: false, cpuSeconds: 1 }, milestones: [], sampling: { intervalMs: 1000 } } as unknown as Scenario;

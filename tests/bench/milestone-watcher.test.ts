@@ -1,5 +1,5 @@
 import { MilestoneSpecError, milestoneSatisfied } from '../../src/bench/milestone-watcher';
-import type { MilestoneSpec } from '../../src/scenario/types';
+import type { MilestoneSpec } from '../../src/results/scenario';
 
 const accepted: MilestoneSpec = { name: 'routeAccepted', kind: 'AIGatewayRoute', condition: { type: 'Accepted', status: 'True', perParent: false } };
 const parentsAccepted: MilestoneSpec = { name: 'httpRouteAccepted', kind: 'HTTPRoute', condition: { type: 'Accepted', status: 'True', perParent: true } };

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as YAML from 'yaml';
-import { nowMs } from '../../src/bench/clock';
+import { nowMs } from '../../src/time/clock';
 import { FilterConfigBundle, FilterConfigWatch, bundleIndexSecretName, bundlePartSecretName, readFilterConfigs, sha256Hex } from '../../src/controlplane/filter-config-watch';
 import { Cluster } from '../../src/kube/cluster';
 import { connect } from './support';

@@ -9,7 +9,7 @@ import { ProcessSampler } from '../../src/bench/samplers';
 import { Cluster } from '../../src/kube/cluster';
 import { startMockProvider } from '../../src/mock-provider';
 import { BenchResults, MilestoneRecord } from '../../src/results/schema';
-import { LoadShape, Scenario } from '../../src/scenario/types';
+import { LoadShape, Scenario } from '../../src/results/scenario';
 import { StandInFaults, StandInGateway } from '../support/stand-in-gateway';
 import { connect, ensureCrds, ensureSharedNamespace, list } from './support';
 

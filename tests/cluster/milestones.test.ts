@@ -1,8 +1,8 @@
-import { nowMs } from '../../src/bench/clock';
+import { nowMs } from '../../src/time/clock';
 import { MilestoneSpecError, MilestoneWatcher, ObservedMilestone } from '../../src/bench/milestone-watcher';
 import { Cluster } from '../../src/kube/cluster';
 import { Watch, WatchEventType } from '../../src/kube/watch';
-import type { MilestoneSpec } from '../../src/scenario/types';
+import type { MilestoneSpec } from '../../src/results/scenario';
 import { synthFixture } from '../support/fixture';
 import { connect, ensureCrds } from './support';
 

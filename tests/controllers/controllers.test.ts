@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { nowMs } from '../../src/bench/clock';
+import { nowMs } from '../../src/time/clock';
 import { MilestoneWatcher, ObservedMilestone } from '../../src/bench/milestone-watcher';
 import { localProfileSource, takeProfiles } from '../../src/bench/profiles';
 import { Cluster } from '../../src/kube/cluster';
@@ -10,7 +10,7 @@ import { FilterConfigSnapshot, modelNames, readFilterConfigs } from '../../src/c
 import { requireControllerBinaries } from '../../src/local/controllers';
 import { LocalClusterState, downLocalCluster, upLocalCluster } from '../../src/local/control-plane';
 import { quantile } from '../../src/report/stats';
-import type { MilestoneSpec } from '../../src/scenario/types';
+import type { MilestoneSpec } from '../../src/results/scenario';
 import { synthFixture } from '../support/fixture';
 import { BIN } from '../cluster/support';
 

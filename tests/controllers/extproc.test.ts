@@ -7,7 +7,7 @@ import * as YAML from 'yaml';
 import { BundleDir, partPath } from '../../src/controlplane/bundle-dir';
 import { EXTPROC_LOAD_FAILED_LINE, EXTPROC_LOADING_LINE, ExtprocProcess, startExtproc } from '../../src/controlplane/extproc-process';
 import { scanModelNames, sha256Hex } from '../../src/controlplane/filter-config-watch';
-import { nowMs } from '../../src/bench/clock';
+import { nowMs } from '../../src/time/clock';
 import { requireBinaries } from '../../src/local/binaries';
 import { queryModels } from './ext-proc-client';
 

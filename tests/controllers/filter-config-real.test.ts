@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { nowMs } from '../../src/bench/clock';
+import { nowMs } from '../../src/time/clock';
 import { BundleDir } from '../../src/controlplane/bundle-dir';
 import { EXTPROC_LOADING_LINE, ExtprocProcess, startExtproc } from '../../src/controlplane/extproc-process';
 import { FilterConfigBundle, FilterConfigWatch } from '../../src/controlplane/filter-config-watch';

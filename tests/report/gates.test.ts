@@ -5,7 +5,7 @@ import { evaluateSlo } from '../../src/report/slo';
 import { assessValidity } from '../../src/report/validity';
 import { BenchResults } from '../../src/results/schema';
 import { parseSloMetric } from '../../src/results/slo-metric';
-import { SloGate } from '../../src/scenario/types';
+import { SloGate } from '../../src/results/scenario';
 import { MiB, makeResults, makeScenario } from './make-results';
 
 const withGates = (slo: SloGate[], extra: Parameters<typeof makeResults>[0] = {}) => makeResults({ routes: 201, seed: 3, scenario: makeScenario({ slo }), ...extra });

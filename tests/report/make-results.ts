@@ -7,7 +7,7 @@
 import { resolveFixtureSpec } from '../../charts/fixture-spec';
 import { BenchResults, Component, Failure, MilestoneRecord, PhaseRecord, RESULTS_SCHEMA_VERSION, Sample } from '../../src/results/schema';
 import { Rng } from '../../src/report/stats';
-import { Scenario } from '../../src/scenario/types';
+import { Scenario } from '../../src/results/scenario';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;

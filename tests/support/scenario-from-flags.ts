@@ -1,6 +1,6 @@
 import { FLAGS_ONLY_SOURCE, ScenarioFlags, flagOverrides } from '../../src/scenario/from-flags';
 import { ScenarioSource, resolveScenario } from '../../src/scenario/parse';
-import { Scenario } from '../../src/scenario/types';
+import { Scenario } from '../../src/results/scenario';
 
 /**
  * The Scenario the flags describe, over `base` (a scenario file) or, without one, over the defaults: what

@@ -1,6 +1,6 @@
 import { Cluster } from '../../kube/cluster';
 import { Phase } from '../../results/schema';
-import { MilestoneSpec } from '../../scenario/types';
+import { MilestoneSpec } from '../../results/scenario';
 import { MilestoneWatcher } from '../milestone-watcher';
 import { routeObjectName } from '../route-readiness';
 import { MeasuredResults, MeasuredRun, Measurement } from './measurement';

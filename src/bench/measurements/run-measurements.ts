@@ -1,4 +1,4 @@
-import { ExtensionCallFollower } from '../../controlplane/extension-calls';
+import { ExtensionCallFollower } from './extension-calls';
 import { RunOptions } from '../run-record';
 import { ConfigSizesMeasurement } from './config-sizes';
 import { MeasuredResults, MeasuredRun, Measurement } from './measurement';

@@ -1,4 +1,4 @@
-import { Scenario } from '../../scenario/types';
+import { Scenario } from '../../results/scenario';
 import { ProcessSampler, SampleRecorder, Sampler } from '../samplers';
 import { MeasuredResults, MeasuredRun, Measurement } from './measurement';
 

@@ -1,7 +1,7 @@
-import { nowMs } from '../clock';
+import { nowMs } from '../../time/clock';
 import { churnVictims } from '../load-shape';
 import { Interrupted, RunContext, WARM_UP_ROUTES } from '../run-context';
-import { sleepUntil } from '../sleep';
+import { sleepUntil } from '../../time/sleep';
 
 /** Churn cycles on the timed routes that exist (a failed gate stopped the ramp, not the run): delete, wait, recreate. */
 export async function churnPhase(ctx: RunContext): Promise<void> {

@@ -1,8 +1,8 @@
-import { nowMs } from '../clock';
+import { nowMs } from '../../time/clock';
 import { checkHealthGate } from '../health-gate';
 import { provisionStages } from '../load-shape';
 import { Interrupted, RunContext, WARM_UP_ROUTES } from '../run-context';
-import { sleepUntil } from '../sleep';
+import { sleepUntil } from '../../time/sleep';
 
 /**
  * Creates the timed routes in the scenario's load shape: all at once, in batches, or in steps, each step waited

@@ -1,6 +1,6 @@
-import { nowMs } from '../clock';
+import { nowMs } from '../../time/clock';
 import { RunContext, WARM_UP_ROUTES } from '../run-context';
-import { sleepUntil } from '../sleep';
+import { sleepUntil } from '../../time/sleep';
 
 /** Deletes the timed routes in the scenario's number of steps, sampling between them. */
 export async function scaleDownPhase(ctx: RunContext): Promise<void> {

@@ -15,7 +15,7 @@ import { assessValidity, evaluateSlo, milestoneTable, renderJUnit, writeRepeatRe
 import { BenchResults, Component } from '../../results/schema';
 import { FLAGS_ONLY_SOURCE, ScenarioFlags, describeOverrides, flagOverrides } from '../../scenario/from-flags';
 import { readScenarioSource, readScenarioText, renderScenarioYaml, resolveScenario } from '../../scenario/parse';
-import { Scenario } from '../../scenario/types';
+import { Scenario } from '../../results/scenario';
 import { ClusterOptionValues, addClusterOptions, connectGuarded } from '../cluster-options';
 import { UsageError } from '../errors';
 import { interruptOnSigint } from '../interrupt';

@@ -8,7 +8,7 @@ import { clusterEvidence, localEvidence } from '../../bench/ceiling-evidence';
 import { RunOptions } from '../../bench/run-record';
 import { LocalClusterState } from '../../local/control-plane';
 import { writeReports } from '../../report';
-import { Scenario } from '../../scenario/types';
+import { Scenario } from '../../results/scenario';
 import { UsageError } from '../errors';
 import { formatCount } from '../output';
 

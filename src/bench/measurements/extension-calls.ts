@@ -3,11 +3,8 @@
  * and tags each call with the routes live when it was read.
  */
 import * as fs from 'node:fs';
-import { MeasuredResults, MeasuredRun, Measurement } from '../bench/measurements/measurement';
-import { ExtensionCall, ExtensionCallSample } from '../results/schema';
-
-/** The hook whose request carries every listener, route, cluster and secret: the message the gRPC knob is for. */
-export const TRANSLATION_HOOK = 'PostTranslateModify';
+import { MeasuredResults, MeasuredRun, Measurement } from './measurement';
+import { ExtensionCall, ExtensionCallSample } from '../../results/schema';
 
 export interface ExtensionCallFollowerOptions {
   /** The recorder's log file (ControllersInfo.extensionCalls). */

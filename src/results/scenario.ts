@@ -6,7 +6,7 @@
  * Durations are milliseconds, sizes bytes, shares fractions in [0, 1] — after parsing; files may say `5s`, `512Mi`.
  */
 import type { FixtureSpec } from '../../charts/fixture-spec';
-import { ValidityRules } from '../results/validity-rules';
+import { ValidityRules } from './validity-rules';
 
 export interface Scenario {
   readonly apiVersion: 'aigw-scale/v1';
