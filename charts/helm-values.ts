@@ -9,6 +9,11 @@
 export const DEFAULT_GRPC_MAX_MESSAGE_SIZE = '25Mi';
 /** gRPC's own default; a lower limit would only break sooner. */
 export const MIN_GRPC_MESSAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * The local controllers (`local up --controllers`) may go lower: a limit of a few hundred KiB reproduces the size
+ * failure at a few dozen routes instead of 1,300 (tests, demonstrations). Installs keep MIN_GRPC_MESSAGE_BYTES.
+ */
+export const LOCAL_MIN_GRPC_MESSAGE_BYTES = 64 * 1024;
 export const MAX_GRPC_MESSAGE_BYTES = 2 * 1024 * 1024 * 1024;
 
 /** Namespace, Service and port of the AI Gateway extension server (the AI Gateway chart's fixed names). */
@@ -46,17 +51,18 @@ export class HelmValuesError extends Error {
   }
 }
 
-/** Parses and range-checks the gRPC size knob (e.g. "25Mi", "26214400", "1Gi"). */
-export function parseGrpcMessageLimit(quantity: string = DEFAULT_GRPC_MAX_MESSAGE_SIZE): GrpcMessageLimit {
+/** Parses and range-checks the gRPC size knob (e.g. "25Mi", "26214400", "1Gi"), from `minBytes` to 2Gi. */
+export function parseGrpcMessageLimit(quantity: string = DEFAULT_GRPC_MAX_MESSAGE_SIZE, minBytes = MIN_GRPC_MESSAGE_BYTES): GrpcMessageLimit {
   const match = QUANTITY.exec(String(quantity).trim());
-  const allowed = 'an integer number of bytes as a Kubernetes quantity, e.g. "25Mi", "64Mi" or "26214400", from 4Mi to 2Gi';
+  const min = `${minBytes / 1024 >= 1024 ? `${minBytes / 2 ** 20}Mi` : `${minBytes / 1024}Ki`}`;
+  const allowed = `an integer number of bytes as a Kubernetes quantity, e.g. "25Mi", "64Mi" or "26214400", from ${min} to 2Gi`;
   if (!match) throw new HelmValuesError(`grpcMaxMessageSize: got ${JSON.stringify(quantity)}; allowed: ${allowed}`);
   const bytes = Number(match[1]) * SUFFIX_BYTES[match[2] ?? ''];
   if (!Number.isSafeInteger(bytes)) {
     throw new HelmValuesError(`grpcMaxMessageSize: ${quantity} is ${bytes} bytes, not a whole number; allowed: ${allowed}`);
   }
-  if (bytes < MIN_GRPC_MESSAGE_BYTES || bytes > MAX_GRPC_MESSAGE_BYTES) {
-    throw new HelmValuesError(`grpcMaxMessageSize: ${quantity} is ${bytes} bytes, outside 4Mi (4194304) … 2Gi (2147483648)`);
+  if (bytes < minBytes || bytes > MAX_GRPC_MESSAGE_BYTES) {
+    throw new HelmValuesError(`grpcMaxMessageSize: ${quantity} is ${bytes} bytes, outside ${min} (${minBytes}) … 2Gi (2147483648)`);
   }
   return { quantity: String(quantity).trim(), bytes };
 }

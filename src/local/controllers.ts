@@ -34,6 +34,7 @@ import {
   AI_GATEWAY_NAMESPACE,
   ENVOY_GATEWAY_NAMESPACE,
   GrpcMessageLimit,
+  LOCAL_MIN_GRPC_MESSAGE_BYTES,
   envoyGatewayValues,
   parseGrpcMessageLimit,
 } from '../../charts/helm-values';
@@ -125,7 +126,7 @@ export function controllerCrds(env: NodeJS.ProcessEnv = process.env): CustomReso
 
 /** Installs what the controllers need, then starts the AI Gateway controller and Envoy Gateway. */
 export async function startControllers(ctx: ControllerContext, options: ControllersOptions = {}): Promise<ControllersInfo> {
-  const grpc = parseGrpcMessageLimit(options.grpcMaxMessageSize);
+  const grpc = parseGrpcMessageLimit(options.grpcMaxMessageSize, LOCAL_MIN_GRPC_MESSAGE_BYTES);
   const binaries = requireControllerBinaries();
   const cluster = await Cluster.connect({ kubeconfig: ctx.kubeconfig });
   const dir = path.join(ctx.dataDir, 'controllers');

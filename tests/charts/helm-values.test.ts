@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { HelmValuesError, helmValues, parseGrpcMessageLimit } from '../../charts/helm-values';
+import { HelmValuesError, LOCAL_MIN_GRPC_MESSAGE_BYTES, helmValues, parseGrpcMessageLimit } from '../../charts/helm-values';
 import { resolveChartsDir } from '../../src/upstream/dirs';
 
 /** True when `actual` contains every key and value of `expected` (arrays compared whole). */
@@ -35,6 +35,12 @@ describe('parseGrpcMessageLimit', () => {
 
   test.each(['4194303', '3Mi', '2049Mi', '3Gi'])('rejects %s as out of range', (quantity) => {
     expect(() => parseGrpcMessageLimit(quantity)).toThrow(/outside 4Mi \(4194304\) … 2Gi \(2147483648\)/);
+  });
+
+  test('the local controllers may go down to 64Ki (to reproduce the size failure at a few dozen routes); installs may not', () => {
+    expect(parseGrpcMessageLimit('200Ki', LOCAL_MIN_GRPC_MESSAGE_BYTES)).toEqual({ quantity: '200Ki', bytes: 204800 });
+    expect(() => parseGrpcMessageLimit('200Ki')).toThrow(/outside 4Mi/);
+    expect(() => parseGrpcMessageLimit('32Ki', LOCAL_MIN_GRPC_MESSAGE_BYTES)).toThrow(/outside 64Ki \(65536\) … 2Gi/);
   });
 
   test('rejects a quantity that is not a whole number of bytes', () => {

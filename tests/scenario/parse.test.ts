@@ -107,7 +107,7 @@ extra: true
   routes: 30
   backends: 40
 gateway:
-  grpcMaxMessageSize: 1Mi
+  grpcMaxMessageSize: 32Ki
 load:
   burst: 10
   shape:
@@ -150,7 +150,7 @@ validity:
     expect(problemsOf(text)).toEqual([
       's.yaml:38:10: slo[2].max: got "5s"; allowed for memory.envoy-gateway.max: a size, e.g. 512Mi or 1Gi',
       's.yaml:6:13: fixture.backends: 40 backends for 30 routes; allowed: at most fixture.routes',
-      's.yaml:8:23: gateway.grpcMaxMessageSize: 1Mi is outside the extension gRPC limit\'s range 4Mi … 2Gi',
+      's.yaml:8:23: gateway.grpcMaxMessageSize: 32Ki is outside the extension gRPC limit\'s range 64Ki … 2Gi',
       's.yaml:10:10: load.burst: a burst needs load.qps (without qps, creates are not rate-limited)',
       's.yaml:15:17: load.shape.steps[1].routes: 10 after 20; steps must increase',
       's.yaml:16:17: load.shape.steps[2].routes: the last step has 25 routes, fixture.routes is 30; the last step must reach fixture.routes',

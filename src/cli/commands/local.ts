@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { numberOrText } from '../../../charts/fixture-spec';
-import { DEFAULT_GRPC_MAX_MESSAGE_SIZE, HelmValuesError, parseGrpcMessageLimit } from '../../../charts/helm-values';
+import { DEFAULT_GRPC_MAX_MESSAGE_SIZE, HelmValuesError, LOCAL_MIN_GRPC_MESSAGE_BYTES, parseGrpcMessageLimit } from '../../../charts/helm-values';
 import { BUILD_SCRIPT } from '../../local/binaries';
 import { LocalClusterRunning, downLocalCluster, isOurProcess, localDir, readState, upLocalCluster } from '../../local/control-plane';
 import { UsageError } from '../errors';
@@ -38,7 +38,7 @@ export function localCommand(): Command {
       integerFlag('--nodes', options.nodes, 1, MAX_NODES);
       if (options.controllers && options.controlPlaneOnly) throw new UsageError('--controllers: needs the full cluster; allowed: without --control-plane-only');
       try {
-        parseGrpcMessageLimit(options.grpcMaxMessageSize);
+        parseGrpcMessageLimit(options.grpcMaxMessageSize, LOCAL_MIN_GRPC_MESSAGE_BYTES);
       } catch (error) {
         if (error instanceof HelmValuesError) throw new UsageError(`--grpc-max-message-size: ${error.message.replace(/^grpcMaxMessageSize: /, '')}`);
         throw error;
