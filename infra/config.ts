@@ -106,6 +106,8 @@ export interface InfraConfig {
   readonly kubeconfig?: KubeconfigSettings;
   readonly eks?: EksSettings;
   readonly fixtureMode: FixtureMode;
+  /** Envoy Gateway serves pprof where `bench --profiles` reaches it through the apiserver's pod proxy. */
+  readonly profiles: boolean;
 }
 
 /** Every key this program reads, with what it accepts: the fixture's knobs, then the stack's own. */
@@ -120,6 +122,7 @@ export const CONFIG_KEYS = {
   aiGatewayChart: 'OCI reference of the AI Gateway chart',
   chartSource: '"oci" or a directory holding gateway-helm-<v>, ai-gateway-crds-helm-<v>, ai-gateway-helm-<v>',
   helmTimeoutSeconds: 'seconds each Helm release may take (30 … 3600)',
+  profiles: 'true: Envoy Gateway serves pprof where `bench --profiles` reaches it through the apiserver pod proxy (default false)',
   clusterType: 'kind | kubeconfig | eks',
   kubeconfig: 'kubeconfig file for clusterType kubeconfig (default: KUBECONFIG, then ~/.kube/config)',
   kubeContext: 'kubeconfig context for clusterType kubeconfig (default: the current context)',
@@ -288,6 +291,7 @@ export function parseInfraConfig(raw: RawConfig, context: ParseContext): InfraCo
   const helmTimeoutSeconds = intSetting(problems, raw, 'helmTimeoutSeconds', DEFAULTS.helmTimeoutSeconds, 30, 3600);
   const clusterType = choiceSetting(problems, raw, 'clusterType', CLUSTER_TYPES, DEFAULTS.clusterType);
   const fixtureMode = choiceSetting(problems, raw, 'fixtureMode', FIXTURE_MODES, DEFAULTS.fixtureMode);
+  const profiles = choiceSetting(problems, raw, 'profiles', ['true', 'false'] as const, 'false') === 'true';
 
   const onlyFor = (names: ConfigKey[], type: ClusterType) => {
     for (const name of names) if (raw[name] !== undefined && clusterType !== type) problems.add(name, raw[name], `only with clusterType ${type} (clusterType is ${clusterType})`);
@@ -323,7 +327,7 @@ export function parseInfraConfig(raw: RawConfig, context: ParseContext): InfraCo
   }
 
   if (problems.list.length > 0 || !fixture || !grpc) throw new InfraConfigError(problems.list);
-  return { stack: context.stack, fixture, grpc, versions, charts, helmTimeoutSeconds, clusterType, kind, kubeconfig, eks, fixtureMode };
+  return { stack: context.stack, fixture, grpc, versions, charts, helmTimeoutSeconds, clusterType, kind, kubeconfig, eks, fixtureMode, profiles };
 }
 
 function resolveKubeconfigSettings(problems: Problems, raw: RawConfig, projectRoot: string, env: NodeJS.ProcessEnv): KubeconfigSettings | undefined {

@@ -51,6 +51,7 @@ export async function main(deps: ProgramDeps = {}): Promise<Record<string, unkno
     charts: config.charts,
     grpc: config.grpc,
     timeoutSeconds: config.helmTimeoutSeconds,
+    profiles: config.profiles,
     provider: cluster.provider,
     after: [cluster],
   });

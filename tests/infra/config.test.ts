@@ -110,6 +110,12 @@ describe('parseInfraConfig', () => {
     expect(() => parse({ clusterType: 'eks' }, `s${'x'.repeat(40)}`)).not.toThrow();
   });
 
+  test('profiles: off by default; "true" asks the Controllers for pprof where bench reaches it; anything else is a problem', () => {
+    expect(parse({}).profiles).toBe(false);
+    expect(parse({ profiles: 'true' }).profiles).toBe(true);
+    expect(() => parse({ profiles: 'yes' })).toThrow(/profiles/);
+  });
+
   test('providerHost replaces the mock provider', () => {
     const config = parse({ providerHost: 'mock.example.svc.cluster.local' });
     expect(config.fixture.mockProvider).toBe(false);
