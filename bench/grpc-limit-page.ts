@@ -1,5 +1,6 @@
 /** What `npm run bench:grpc-limit` records (grpc-limit.json) and the page it renders from it (grpc-limit.md). */
 import { CeilingResult } from '../src/bench/ceiling';
+import { AI_GATEWAY_VERSION, ENVOY_GATEWAY_VERSION } from '../src/install/facts';
 import type { LimitConfig } from './grpc-limit.bench';
 
 /** Route counts at which sizes are reported (the blog's and the plan's checkpoints). */
@@ -47,7 +48,7 @@ export function renderGrpcLimitPage(report: GrpcLimitReport, reports: Readonly<R
     '',
     `Machine: ${report.machine}.`,
     '',
-    'Each configuration ran on a fresh local control plane (real etcd, kube-apiserver, Envoy Gateway v1.8.1, AI Gateway controller and extproc v1.1.0) with the knob set on both sides, ' +
+    `Each configuration ran on a fresh local control plane (real etcd, kube-apiserver, Envoy Gateway ${ENVOY_GATEWAY_VERSION}, AI Gateway controller and extproc ${AI_GATEWAY_VERSION}) with the knob set on both sides, ` +
       'through `aigw-scale bench --control-plane --find-ceiling`: routes added in steps until a step\'s routes were not all ready within the per-route timeout, then a bisection on the same fixture. ' +
       'Envoy did not run (no registry reachable here ships it): a route is ready when Envoy Gateway serves it in xDS and the real extproc has loaded it. ' +
       'The extension messages were measured by a recording proxy between Envoy Gateway and the AI Gateway extension server (gRPC length prefixes).',

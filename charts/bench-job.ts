@@ -3,14 +3,13 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { FixtureSpec, FixtureSpecInput, FixtureValidationError, fixtureInputOf, resolveFixtureSpec } from './fixture-spec';
-import { BENCH_CONTROLLER_DEPLOYMENTS, BENCH_REQUIRED_CRDS, BenchRbac, MILESTONE_KINDS } from '../constructs/bench-rbac';
+import { BenchRbac, MILESTONE_KINDS } from '../constructs/bench-rbac';
 import { BundledCode } from '../constructs/bundled-code';
 import { constructManifests } from '../constructs/construct-manifests';
 import { fixtureLabels } from '../constructs/conventions';
 import { Manifest } from '../constructs/manifest';
 import { IMAGE_PULL_POLICY, RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodTemplate } from '../constructs/restricted-pod';
-
-export { BENCH_CONTROLLER_DEPLOYMENTS, BENCH_REQUIRED_CRDS };
+import { ENVOY_GATEWAY_NAMESPACE } from '../src/install/facts';
 
 /**
  * The benchmark runner as a Kubernetes Job, so that probes reach the gateway over the cluster network instead of
@@ -62,11 +61,11 @@ export interface BenchJobProps extends FixtureSpecInput {
   readonly ttlSecondsAfterFinished?: number;
   /** Hard limit on the Job's run time in seconds. @default none */
   readonly activeDeadlineSeconds?: number;
-  /** Namespace of Envoy Gateway (where it puts the Envoy Services). @default "envoy-gateway-system" */
+  /** Namespace of Envoy Gateway (where it puts the Envoy Services). @default ENVOY_GATEWAY_NAMESPACE */
   readonly envoyGatewayNamespace?: string;
-  /** Controller Deployments preflight reads (their image tags are the recorded versions). @default BENCH_CONTROLLER_DEPLOYMENTS */
+  /** Controller Deployments preflight reads (their image tags are the recorded versions). @default CONTROLLER_DEPLOYMENTS */
   readonly controllerDeployments?: readonly string[];
-  /** CRDs preflight checks. @default BENCH_REQUIRED_CRDS */
+  /** CRDs preflight checks. @default REQUIRED_CRDS */
   readonly requiredCrds?: readonly string[];
   /** Bundles above this size (bytes) are gzipped into the ConfigMap's binaryData. @default 768 KiB */
   readonly gzipThresholdBytes?: number;
@@ -84,8 +83,6 @@ const RESULTS_CONTAINER_RESOURCES: kplus.ContainerResources = {
   memory: { request: Size.mebibytes(32), limit: Size.mebibytes(256) },
 };
 export const DEFAULT_BENCH_JOB_TTL_SECONDS = 86_400;
-/** Where Envoy Gateway runs and puts the Envoy Services (its Helm chart's default). */
-export const DEFAULT_ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
 /** The CLI bundle's file (and ConfigMap key) in the pod. */
 export const BENCH_JOB_CODE_FILE = 'aigw-scale.js';
 /** Pod annotation with the bundle's sha256. */
@@ -113,7 +110,7 @@ export function envoyServiceName(namespace: string, gatewayName: string): string
 }
 
 /** In-cluster URL of that Service (the listener port; the fixture's is 80). */
-export function envoyServiceUrl(namespace: string, gatewayName: string, envoyGatewayNamespace = DEFAULT_ENVOY_GATEWAY_NAMESPACE, port = 80): string {
+export function envoyServiceUrl(namespace: string, gatewayName: string, envoyGatewayNamespace = ENVOY_GATEWAY_NAMESPACE, port = 80): string {
   return `http://${envoyServiceName(namespace, gatewayName)}.${envoyGatewayNamespace}.svc.cluster.local:${port}`;
 }
 
@@ -234,9 +231,10 @@ export class BenchJob extends Construct {
       mockProvider: fixture.mockProvider,
       apiKeyAuth: fixture.apiKeyAuth,
       clientTrafficPolicy: fixture.connectionBufferLimit !== undefined,
+      envoyProxy: fixture.envoyServiceType !== undefined,
       kubeletSummary: r.kubeletSummary,
       milestoneKinds: r.milestoneKinds,
-      profileNamespace: r.profiles ? props.envoyGatewayNamespace ?? DEFAULT_ENVOY_GATEWAY_NAMESPACE : undefined,
+      profileNamespace: r.profiles ? props.envoyGatewayNamespace ?? ENVOY_GATEWAY_NAMESPACE : undefined,
       controllerDeployments: props.controllerDeployments,
       requiredCrds: props.requiredCrds,
     });

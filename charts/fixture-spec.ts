@@ -7,6 +7,7 @@
 
 import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
 import { ROUTE_API_VERSIONS } from '../constructs/ai-route-set';
+import { ENVOY_SERVICE_TYPES } from '../constructs/gateway-infra';
 
 export const MAX_ROUTES = 100_000;
 /** AIServiceBackend `spec.headerMutation.set` holds at most 16 headers. */
@@ -37,6 +38,10 @@ export const FIXTURE_PROPERTIES = {
   },
   providerPort: { ...PORT, default: 8080, description: 'port of the LLM provider the Backends point at' },
   listenerPort: { ...PORT, default: 80, description: "port of the Gateway's HTTP listener" },
+  envoyServiceType: {
+    enum: ENVOY_SERVICE_TYPES,
+    description: "type of the Gateway's Envoy Service, through an EnvoyProxy (default: none, Envoy Gateway's LoadBalancer); NodePort where no load balancer gives the Gateway the address it needs to be Programmed (kind)",
+  },
   connectionBufferLimit: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$', allowed: 'a Kubernetes quantity such as "32Mi"', description: 'Envoy connection buffer limit through a ClientTrafficPolicy, e.g. 32Mi (default: no policy)' },
   apiKeyAuth: { type: 'boolean', default: false, description: 'an APIKey BackendSecurityPolicy per backend (mock key)' },
   createNamespace: { type: 'boolean', default: true, description: 'create the Namespace object (never for "default")' },

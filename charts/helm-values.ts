@@ -5,6 +5,8 @@
  * still fails. Everything that installs the two charts (the CLI, Pulumi, the local controllers) reads
  * its values here.
  */
+import { AI_GATEWAY_CONTROLLER_SERVICE, AI_GATEWAY_NAMESPACE } from '../src/install/facts';
+import { quantityValue } from '../src/units/units';
 
 export const DEFAULT_GRPC_MAX_MESSAGE_SIZE = '25Mi';
 /** gRPC's own default; a lower limit would only break sooner. */
@@ -16,24 +18,8 @@ export const MIN_GRPC_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const LOCAL_MIN_GRPC_MESSAGE_BYTES = 64 * 1024;
 export const MAX_GRPC_MESSAGE_BYTES = 2 * 1024 * 1024 * 1024;
 
-/** Namespace, Service and port of the AI Gateway extension server (the AI Gateway chart's fixed names). */
-export const AI_GATEWAY_NAMESPACE = 'envoy-ai-gateway-system';
-export const AI_GATEWAY_CONTROLLER_SERVICE = 'ai-gateway-controller';
+/** Port of the AI Gateway extension server (the AI Gateway chart's fixed port). */
 export const EXTENSION_SERVER_PORT = 1063;
-export const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
-
-const SUFFIX_BYTES: Record<string, number> = {
-  '': 1,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-};
-const QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
 /** The one knob, as a Kubernetes quantity and as bytes. */
 export interface GrpcMessageLimit {
@@ -53,11 +39,10 @@ export class HelmValuesError extends Error {
 
 /** Parses and range-checks the gRPC size knob (e.g. "25Mi", "26214400", "1Gi"), from `minBytes` to 2Gi. */
 export function parseGrpcMessageLimit(quantity: string = DEFAULT_GRPC_MAX_MESSAGE_SIZE, minBytes = MIN_GRPC_MESSAGE_BYTES): GrpcMessageLimit {
-  const match = QUANTITY.exec(String(quantity).trim());
+  const bytes = quantityValue(String(quantity));
   const min = `${minBytes / 1024 >= 1024 ? `${minBytes / 2 ** 20}Mi` : `${minBytes / 1024}Ki`}`;
   const allowed = `an integer number of bytes as a Kubernetes quantity, e.g. "25Mi", "64Mi" or "26214400", from ${min} to 2Gi`;
-  if (!match) throw new HelmValuesError(`grpcMaxMessageSize: got ${JSON.stringify(quantity)}; allowed: ${allowed}`);
-  const bytes = Number(match[1]) * SUFFIX_BYTES[match[2] ?? ''];
+  if (bytes === undefined) throw new HelmValuesError(`grpcMaxMessageSize: got ${JSON.stringify(quantity)}; allowed: ${allowed}`);
   if (!Number.isSafeInteger(bytes)) {
     throw new HelmValuesError(`grpcMaxMessageSize: ${quantity} is ${bytes} bytes, not a whole number; allowed: ${allowed}`);
   }

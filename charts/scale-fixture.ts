@@ -45,7 +45,7 @@ function partProps(spec: FixtureSpec, extras: FixtureExtras): PartProps {
     provider: withMock
       ? { ...base, backends: aiBackendNames(spec.backends), port: spec.providerPort, code: extras.mockProviderCode!, ...extras.mockProvider }
       : undefined,
-    gateway: { ...base, gatewayName: spec.gatewayName, listenerPort: spec.listenerPort, connectionBufferLimit: spec.connectionBufferLimit },
+    gateway: { ...base, gatewayName: spec.gatewayName, listenerPort: spec.listenerPort, connectionBufferLimit: spec.connectionBufferLimit, envoyServiceType: spec.envoyServiceType },
     backends: {
       ...base,
       backends: spec.backends,

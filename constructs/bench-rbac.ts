@@ -2,20 +2,10 @@ import { ApiObject, ApiObjectMetadata, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { gatewayClassName } from './conventions';
+import { CONTROLLER_DEPLOYMENTS, REQUIRED_CRDS } from '../src/install/facts';
 
 /** Verbs the runner uses on the objects it applies (server-side apply is a PATCH that may create). */
 export const FIXTURE_VERBS: readonly string[] = ['create', 'get', 'list', 'patch', 'delete'];
-/** The Deployments of the two controllers, as their Helm charts name them (src/bench/preflight.ts CONTROLLERS). */
-export const BENCH_CONTROLLER_DEPLOYMENTS: readonly string[] = ['envoy-gateway', 'ai-gateway-controller'];
-/** The CRDs a run checks (src/bench/preflight.ts REQUIRED_CRDS). */
-export const BENCH_REQUIRED_CRDS: readonly string[] = [
-  'aigatewayroutes.aigateway.envoyproxy.io',
-  'aiservicebackends.aigateway.envoyproxy.io',
-  'backends.gateway.envoyproxy.io',
-  'gateways.gateway.networking.k8s.io',
-  'gatewayclasses.gateway.networking.k8s.io',
-];
-
 /** Namespaced kinds a run's `--milestone KIND:…` may watch in the fixture namespace, and their API resource. */
 export const MILESTONE_KINDS: Readonly<Record<string, { readonly apiGroup: string; readonly resourceType: string }>> = {
   AIGatewayRoute: { apiGroup: 'aigateway.envoyproxy.io', resourceType: 'aigatewayroutes' },
@@ -36,15 +26,17 @@ export interface BenchRbacProps {
   readonly apiKeyAuth?: boolean;
   /** Grants ClientTrafficPolicies. @default false */
   readonly clientTrafficPolicy?: boolean;
+  /** Grants EnvoyProxies (the Gateway's Envoy Service type). @default false */
+  readonly envoyProxy?: boolean;
   /** Grants `nodes/proxy` get (the kubelet summary API). @default true */
   readonly kubeletSummary?: boolean;
   /** Kinds (keys of MILESTONE_KINDS) the run watches for milestones: grants list and watch on them. @default none */
   readonly milestoneKinds?: readonly string[];
   /** Namespace where the run profiles Envoy Gateway through the pod proxy (grants `pods/proxy` get there only). @default no profiling */
   readonly profileNamespace?: string;
-  /** Controller Deployments preflight reads. @default BENCH_CONTROLLER_DEPLOYMENTS */
+  /** Controller Deployments preflight reads. @default CONTROLLER_DEPLOYMENTS */
   readonly controllerDeployments?: readonly string[];
-  /** CRDs preflight checks. @default BENCH_REQUIRED_CRDS */
+  /** CRDs preflight checks. @default REQUIRED_CRDS */
   readonly requiredCrds?: readonly string[];
 }
 
@@ -74,7 +66,7 @@ export class BenchRbac extends Construct {
 
     this.role = new kplus.Role(this, 'Role', { metadata: props.metadata });
     this.role.allow([...FIXTURE_VERBS], ...resources('aigateway.envoyproxy.io', 'aigatewayroutes', 'aiservicebackends', ...(props.apiKeyAuth ? ['backendsecuritypolicies'] : [])));
-    this.role.allow([...FIXTURE_VERBS], ...resources('gateway.envoyproxy.io', 'backends', ...(props.clientTrafficPolicy ? ['clienttrafficpolicies'] : [])));
+    this.role.allow([...FIXTURE_VERBS], ...resources('gateway.envoyproxy.io', 'backends', ...(props.clientTrafficPolicy ? ['clienttrafficpolicies'] : []), ...(props.envoyProxy ? ['envoyproxies'] : [])));
     this.role.allow([...FIXTURE_VERBS], ...resources('gateway.networking.k8s.io', 'gateways'));
     // configmaps: the ApplySet parent (and the mock's code); services: one per backend in front of the mock
     this.role.allow([...FIXTURE_VERBS], ...resources('', 'configmaps', ...(props.mockProvider ? ['services'] : []), ...(props.apiKeyAuth ? ['secrets'] : [])));
@@ -89,8 +81,8 @@ export class BenchRbac extends Construct {
     this.clusterRole.allow(['create', 'list'], ...resources('gateway.networking.k8s.io', 'gatewayclasses'));
     this.clusterRole.allow(['get', 'patch', 'delete'], ...named('gateway.networking.k8s.io', 'gatewayclasses', [gatewayClassName(props.fixtureId)]));
     // preflight: the CRDs are installed, the controllers' Deployments (their image tags), the node count
-    this.clusterRole.allowGet(...named('apiextensions.k8s.io', 'customresourcedefinitions', props.requiredCrds ?? BENCH_REQUIRED_CRDS));
-    this.clusterRole.allowGet(...named('apps', 'deployments', props.controllerDeployments ?? BENCH_CONTROLLER_DEPLOYMENTS));
+    this.clusterRole.allowGet(...named('apiextensions.k8s.io', 'customresourcedefinitions', props.requiredCrds ?? REQUIRED_CRDS));
+    this.clusterRole.allowGet(...named('apps', 'deployments', props.controllerDeployments ?? CONTROLLER_DEPLOYMENTS));
     this.clusterRole.allowList(...resources('', 'nodes'));
     // cleanup finds the run's ApplySet parent by label across namespaces
     this.clusterRole.allowList(...resources('', 'configmaps'));

@@ -18,27 +18,49 @@ export interface GatewayInfraProps {
    * completions need more than Envoy's default. @default undefined (no ClientTrafficPolicy)
    */
   readonly connectionBufferLimit?: string;
+  /**
+   * Type of the Envoy Service Envoy Gateway creates for the Gateway, set through an EnvoyProxy the Gateway
+   * references. @default undefined (no EnvoyProxy: Envoy Gateway's LoadBalancer)
+   */
+  readonly envoyServiceType?: EnvoyServiceType;
 }
+
+/** Service types an EnvoyProxy accepts for Envoy (its CRD's enum). */
+export const ENVOY_SERVICE_TYPES = ['ClusterIP', 'LoadBalancer', 'NodePort'] as const;
+export type EnvoyServiceType = (typeof ENVOY_SERVICE_TYPES)[number];
 
 export const DEFAULT_GATEWAY_NAME = 'aigw-scale';
 
-/** The GatewayClass, Gateway and optional ClientTrafficPolicy, in apply order. */
+/** The GatewayClass, optional EnvoyProxy, Gateway and optional ClientTrafficPolicy, in apply order. */
 export function gatewayInfraManifests(props: GatewayInfraProps): Manifest[] {
   const labels = fixtureLabels(props.fixtureId);
   const gatewayName = props.gatewayName ?? DEFAULT_GATEWAY_NAME;
+  const proxyName = `${gatewayName}-proxy`;
   const manifests: Manifest[] = [
     GatewayClass.manifest({
       metadata: { name: gatewayClassName(props.fixtureId), labels },
       spec: { controllerName: GATEWAY_CONTROLLER_NAME },
     }),
+  ];
+  if (props.envoyServiceType !== undefined) {
+    // no typed binding: the EnvoyProxy CRD is not among the imported ones (tests check it against the real CRD)
+    manifests.push({
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'EnvoyProxy',
+      metadata: { name: proxyName, namespace: props.namespace, labels },
+      spec: { provider: { type: 'Kubernetes', kubernetes: { envoyService: { type: props.envoyServiceType } } } },
+    });
+  }
+  manifests.push(
     Gateway.manifest({
       metadata: { name: gatewayName, namespace: props.namespace, labels },
       spec: {
         gatewayClassName: gatewayClassName(props.fixtureId),
         listeners: [{ name: 'http', protocol: 'HTTP', port: props.listenerPort ?? 80 }],
+        infrastructure: props.envoyServiceType !== undefined ? { parametersRef: { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', name: proxyName } } : undefined,
       },
     }),
-  ];
+  );
   if (props.connectionBufferLimit !== undefined) {
     manifests.push(
       ClientTrafficPolicy.manifest({

@@ -16,6 +16,7 @@ import { GrpcMessageLimit, HelmValuesError, parseGrpcMessageLimit } from '../cha
 import { resolveKubeconfigPath } from '../src/kube/cluster';
 import { KubeconfigError, loadKubeconfig } from '../src/kube/kubeconfig';
 import { ENVOY_GATEWAY_ADMIN_PORT } from '../src/bench/profiles';
+import { AI_GATEWAY_VERSION, ENVOY_GATEWAY_VERSION } from '../src/install/facts';
 
 /** The Pulumi project name, and the namespace of every config key (`aigw-scale:routes`). */
 export const PROJECT = 'aigw-scale';
@@ -40,11 +41,11 @@ export const KIND_NODE_IMAGE = 'kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a
  */
 export const LOCAL_CONTROLLERS_HOST_PORTS: readonly number[] = [8080, 18002, ENVOY_GATEWAY_ADMIN_PORT];
 
-/** Pinned versions and chart references (AI Gateway v1.1 docs pair it with Envoy Gateway v1.8.1). */
+/** Pinned versions (src/install/facts.ts) and chart references. */
 export const DEFAULTS = {
   routes: FIXTURE_PROPERTIES.routes.default,
-  envoyGatewayVersion: 'v1.8.1',
-  aiGatewayVersion: 'v1.1.0',
+  envoyGatewayVersion: ENVOY_GATEWAY_VERSION,
+  aiGatewayVersion: AI_GATEWAY_VERSION,
   envoyGatewayChart: 'oci://docker.io/envoyproxy/gateway-helm',
   aiGatewayCrdsChart: 'oci://docker.io/envoyproxy/ai-gateway-crds-helm',
   aiGatewayChart: 'oci://docker.io/envoyproxy/ai-gateway-helm',
@@ -54,6 +55,7 @@ export const DEFAULTS = {
   kindNodeImage: KIND_NODE_IMAGE,
   /** Stacks that may run side by side set their own (see the Pulumi.<stack>.yaml files). */
   kindGatewayPort: 18080,
+  kindEnvoyServiceType: 'NodePort' as const,
   eksInstanceType: 'm6i.xlarge',
   eksNodes: 2,
   fixtureMode: 'bundle' as FixtureMode,
@@ -115,8 +117,8 @@ export const CONFIG_KEYS = {
   ...(Object.fromEntries(FIXTURE_PROPS.map((prop) => [prop, FIXTURE_PROPERTIES[prop].description])) as Record<FixtureProp, string>),
   fixtureMode: 'bundle (one resource, server-side applied by our applier) | resources (one Pulumi resource per object); destroy before switching a live stack',
   grpcMaxMessageSize: 'the extension gRPC limit for both Envoy Gateway and AI Gateway (4Mi … 2Gi)',
-  envoyGatewayVersion: 'Envoy Gateway chart version, e.g. v1.8.1',
-  aiGatewayVersion: 'AI Gateway chart version (CRDs and controller), e.g. v1.1.0',
+  envoyGatewayVersion: `Envoy Gateway chart version, e.g. ${ENVOY_GATEWAY_VERSION}`,
+  aiGatewayVersion: `AI Gateway chart version (CRDs and controller), e.g. ${AI_GATEWAY_VERSION}`,
   envoyGatewayChart: 'OCI reference of the Envoy Gateway chart',
   aiGatewayCrdsChart: 'OCI reference of the AI Gateway CRD chart',
   aiGatewayChart: 'OCI reference of the AI Gateway chart',
@@ -264,9 +266,12 @@ export function parseInfraConfig(raw: RawConfig, context: ParseContext): InfraCo
 
   const given = fixtureInputFromText((prop) => raw[prop]);
   if (given.providerHost !== undefined && given.mockProvider === true) problems.add('mockProvider', raw.mockProvider, 'false (or unset) when providerHost is set: the Backends point at providerHost');
+  const clusterType = choiceSetting(problems, raw, 'clusterType', CLUSTER_TYPES, DEFAULTS.clusterType);
+  // kind gives no load balancer: a NodePort Envoy Service is how Envoy Gateway finds the Gateway an address (Programmed)
+  const envoyServiceType = clusterType === 'kind' ? DEFAULTS.kindEnvoyServiceType : undefined;
   let fixture: FixtureSpec | undefined;
   try {
-    fixture = resolveFixtureSpec({ namespace: context.stack, fixtureId: context.stack, mockProvider: DEFAULTS.mockProvider && given.providerHost === undefined, ...given });
+    fixture = resolveFixtureSpec({ namespace: context.stack, fixtureId: context.stack, mockProvider: DEFAULTS.mockProvider && given.providerHost === undefined, envoyServiceType, ...given });
   } catch (error) {
     if (!(error instanceof FixtureValidationError)) throw error;
     for (const p of error.problems) {
@@ -284,12 +289,11 @@ export function parseInfraConfig(raw: RawConfig, context: ParseContext): InfraCo
   }
 
   const versions = {
-    envoyGateway: patternSetting(problems, raw, 'envoyGatewayVersion', VERSION, DEFAULTS.envoyGatewayVersion, 'a chart version such as v1.8.1 or v1.9.0'),
-    aiGateway: patternSetting(problems, raw, 'aiGatewayVersion', VERSION, DEFAULTS.aiGatewayVersion, 'a chart version such as v1.1.0'),
+    envoyGateway: patternSetting(problems, raw, 'envoyGatewayVersion', VERSION, DEFAULTS.envoyGatewayVersion, `a chart version such as ${ENVOY_GATEWAY_VERSION} or v1.9.0`),
+    aiGateway: patternSetting(problems, raw, 'aiGatewayVersion', VERSION, DEFAULTS.aiGatewayVersion, `a chart version such as ${AI_GATEWAY_VERSION}`),
   };
   const charts = resolveCharts(problems, raw, projectRoot, versions);
   const helmTimeoutSeconds = intSetting(problems, raw, 'helmTimeoutSeconds', DEFAULTS.helmTimeoutSeconds, 30, 3600);
-  const clusterType = choiceSetting(problems, raw, 'clusterType', CLUSTER_TYPES, DEFAULTS.clusterType);
   const fixtureMode = choiceSetting(problems, raw, 'fixtureMode', FIXTURE_MODES, DEFAULTS.fixtureMode);
   const profiles = choiceSetting(problems, raw, 'profiles', ['true', 'false'] as const, 'false') === 'true';
 

@@ -7,7 +7,8 @@
 
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { AI_GATEWAY_NAMESPACE, AdminAddress, ENVOY_GATEWAY_NAMESPACE, GrpcMessageLimit, helmValues } from '../charts/helm-values';
+import { AdminAddress, GrpcMessageLimit, helmValues } from '../charts/helm-values';
+import { AI_GATEWAY_NAMESPACE, ENVOY_GATEWAY_NAMESPACE } from '../src/install/facts';
 import { ENVOY_GATEWAY_ADMIN_PORT } from '../src/bench/profiles';
 import { ChartRef } from './config';
 

@@ -14,7 +14,7 @@
 
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { ENVOY_GATEWAY_NAMESPACE } from '../charts/helm-values';
+import { ENVOY_GATEWAY_NAMESPACE } from '../src/install/facts';
 import { FixtureSpec } from '../charts/fixture-spec';
 import { fixtureLabels } from '../constructs/conventions';
 import { applyScript, deleteScript, KUBECONFIG_ENV, KUBECONFIG_PATH_ENV } from './bundle';

@@ -7,7 +7,8 @@
  */
 
 import * as pulumi from '@pulumi/pulumi';
-import { ENVOY_GATEWAY_NAMESPACE, parseGrpcMessageLimit } from '../charts/helm-values';
+import { parseGrpcMessageLimit } from '../charts/helm-values';
+import { ENVOY_GATEWAY_NAMESPACE } from '../src/install/facts';
 import { planConfigSize } from '../src/plan/config-size';
 import { Cluster } from './cluster';
 import { ImportModule, loadEks } from './cluster/eks';

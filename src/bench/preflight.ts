@@ -5,6 +5,7 @@ import { applySetParentName } from '../kube/applyset';
 import { METADATA_ONLY } from '../kube/inventory';
 import { Plan, planConfigSize } from '../plan/config-size';
 import { GatewayClient, describeProbe } from './gateway-client';
+import { CONTROLLERS, REQUIRED_CRDS, ROUTE_CRD } from '../install/facts';
 
 /** Why a run cannot start; the message says what to do. */
 export class PreflightError extends Error {
@@ -13,23 +14,6 @@ export class PreflightError extends Error {
     this.name = 'PreflightError';
   }
 }
-
-const ROUTE_CRD = 'aigatewayroutes.aigateway.envoyproxy.io';
-
-/** The CRDs a run needs. */
-export const REQUIRED_CRDS = [
-  ROUTE_CRD,
-  'aiservicebackends.aigateway.envoyproxy.io',
-  'backends.gateway.envoyproxy.io',
-  'gateways.gateway.networking.k8s.io',
-  'gatewayclasses.gateway.networking.k8s.io',
-];
-
-/** The two controllers, as their Helm charts deploy them. */
-export const CONTROLLERS = [
-  { name: 'envoy-gateway', namespace: 'envoy-gateway-system', deployment: 'envoy-gateway' },
-  { name: 'ai-gateway-controller', namespace: 'envoy-ai-gateway-system', deployment: 'ai-gateway-controller' },
-] as const;
 
 export interface PreflightOptions {
   readonly spec: FixtureSpec;

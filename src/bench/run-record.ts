@@ -2,7 +2,8 @@
 import { FixtureSpec } from '../../charts/fixture-spec';
 import { FixtureExtras } from '../../charts/scale-fixture';
 import { Cluster } from '../kube/cluster';
-import { BenchResults, CONTROL_PLANE_NOT_MEASURED_PREFIX, Component, Phase } from '../results/schema';
+import { BenchResults, CONTROL_PLANE_NOT_MEASURED_PREFIX, Component, MilestoneRecord, Phase } from '../results/schema';
+import { primaryComponents } from '../results/components';
 import { Scenario, ScenarioGateway } from '../results/scenario';
 import { ProfileSource } from './profiles';
 import { ControlPlaneEndpoints } from './route-readiness';
@@ -33,8 +34,7 @@ export const CONTROL_PLANE_NOT_MEASURED =
 export const EXTENSION_CALLS_NOT_MEASURED = 'extension gRPC messages: not measured (recorded only on the controllers of `aigw-scale local up --controllers`)';
 
 export function unmeasuredAfterRun(mode: ScenarioGateway['mode'], sampled: ReadonlySet<Component>, extensionCallsRecorded: boolean): string[] {
-  const expected: Component[] = mode === 'control-plane' ? ['envoy-gateway', 'ai-gateway-controller', 'ai-gateway-extproc'] : ['envoy-gateway', 'ai-gateway-controller', 'envoy-proxy'];
-  const lines = expected.filter((c) => !sampled.has(c)).map((c) => `${c}: no CPU or memory samples (no pods found, or no metrics source)`);
+  const lines = primaryComponents(mode).filter((c) => !sampled.has(c)).map((c) => `${c}: no CPU or memory samples (no pods found, or no metrics source)`);
   if (mode === 'control-plane') lines.push(CONTROL_PLANE_NOT_MEASURED);
   else if (mode !== 'cluster') lines.push(`data plane: requests went through the ${mode} gateway, not Envoy`);
   if (!extensionCallsRecorded) lines.push(EXTENSION_CALLS_NOT_MEASURED);
@@ -72,4 +72,18 @@ export interface RunOptions {
   /** Progress: a phase started, or counts moved within it. */
   readonly onPhase?: (phase: Phase, detail: string) => void;
   readonly onProgress?: (phase: Phase, done: number, total: number) => void;
+}
+
+/**
+ * A watch event can arrive while the create's response is still on its way (seen under load, by a few ms): the
+ * status was written after the object existed, so the earliest the run can say a milestone was reached is when
+ * its create returned. The control-plane stages are held to the same rule (StageTracker); server times stay.
+ */
+export function clampToCreated(milestones: readonly MilestoneRecord[]): MilestoneRecord[] {
+  const key = (m: MilestoneRecord) => `${m.route ?? m.object}#${m.incarnation ?? 1}`;
+  const createdAt = new Map(milestones.filter((m) => m.milestone === 'created').map((m) => [key(m), m.clientTimeMs]));
+  return milestones.map((m) => {
+    const created = createdAt.get(key(m));
+    return created !== undefined && m.clientTimeMs < created ? { ...m, clientTimeMs: created } : m;
+  });
 }

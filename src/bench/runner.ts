@@ -9,7 +9,7 @@ import { provisionPhase, validatePhase } from './phases/provision';
 import { scaleDownPhase } from './phases/scale-down';
 import { warmUpPhase } from './phases/warm-up';
 import { Interrupted, RunContext, WARM_UP_ROUTES } from './run-context';
-import { RunOptions, runSettings, unmeasuredAfterRun } from './run-record';
+import { RunOptions, clampToCreated, runSettings, unmeasuredAfterRun } from './run-record';
 import { runnerPlatform } from './samplers';
 
 /**
@@ -61,7 +61,7 @@ export async function runScenario(options: RunOptions): Promise<BenchResults> {
     repeat: options.repeat,
     plan: checked.plan,
     phases: ctx.phases,
-    milestones: ctx.milestones,
+    milestones: clampToCreated(ctx.milestones),
     samples: measured.samples,
     failures: ctx.failures,
     gateChecks: ctx.gateChecks,

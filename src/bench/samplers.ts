@@ -4,6 +4,7 @@ import { Cluster } from '../kube/cluster';
 import { PodSelector, listPods } from '../kube/gateway-envoy';
 import { Component, Phase, Sample } from '../results/schema';
 import { nowMs } from '../time/clock';
+import { parseCpuMillicores, parseMemoryBytes } from '../units/units';
 
 /** One reading: CPU (millicores) and memory per component; what was not measurable is left out. */
 export interface Reading {
@@ -16,21 +17,6 @@ export interface Reading {
 export interface Sampler {
   readonly name: string;
   read(): Promise<Reading[]>;
-}
-
-/** Kubernetes CPU quantity ("12345n", "3m", "1") → millicores; memory ("123456Ki") → bytes. */
-export function parseCpuMillicores(quantity: string): number {
-  const match = /^([0-9.]+)(n|u|m)?$/.exec(quantity);
-  if (!match) return NaN;
-  const value = Number(match[1]);
-  return match[2] === 'n' ? value / 1e6 : match[2] === 'u' ? value / 1e3 : match[2] === 'm' ? value : value * 1000;
-}
-
-export function parseMemoryBytes(quantity: string): number {
-  const match = /^([0-9.]+)(Ki|Mi|Gi|k|M|G)?$/.exec(quantity);
-  if (!match) return NaN;
-  const factor: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 };
-  return Number(match[1]) * factor[match[2] ?? ''];
 }
 
 /** The metrics API (metrics-server): container usage summed per pod, pods summed per component. */

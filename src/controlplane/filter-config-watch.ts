@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as YAML from 'yaml';
-import { ENVOY_GATEWAY_NAMESPACE } from '../../charts/helm-values';
+import { ENVOY_GATEWAY_NAMESPACE } from '../install/facts';
 import { nowMs } from '../time/clock';
 import { Cluster, messageOf } from '../kube/cluster';
 import { Watch, WatchedObject } from '../kube/watch';

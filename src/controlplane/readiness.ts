@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ENVOY_GATEWAY_NAMESPACE } from '../../charts/helm-values';
+import { ENVOY_GATEWAY_NAMESPACE } from '../install/facts';
 import { nowMs } from '../time/clock';
 import { sleepUntil } from '../time/sleep';
 import { Cluster } from '../kube/cluster';

@@ -1,4 +1,4 @@
-import { AI_GATEWAY_NAMESPACE, ENVOY_GATEWAY_NAMESPACE } from '../../charts/helm-values';
+import { AI_GATEWAY_NAMESPACE, ENVOY_GATEWAY_NAMESPACE } from '../install/facts';
 import type { Component } from '../results/schema';
 import { ApiResponse, Cluster } from './cluster';
 

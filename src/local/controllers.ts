@@ -30,14 +30,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import {
-  AI_GATEWAY_NAMESPACE,
-  ENVOY_GATEWAY_NAMESPACE,
-  GrpcMessageLimit,
-  LOCAL_MIN_GRPC_MESSAGE_BYTES,
-  envoyGatewayValues,
-  parseGrpcMessageLimit,
-} from '../../charts/helm-values';
+import { GrpcMessageLimit, LOCAL_MIN_GRPC_MESSAGE_BYTES, envoyGatewayValues, parseGrpcMessageLimit } from '../../charts/helm-values';
+import { AI_GATEWAY_NAMESPACE, ENVOY_GATEWAY_CHART, ENVOY_GATEWAY_NAMESPACE } from '../install/facts';
 import { Cluster, messageOf } from '../kube/cluster';
 import { installCrds } from '../kube/crds';
 import { CustomResourceDefinition, readCrdDir } from '../upstream/crds';
@@ -47,15 +41,13 @@ import { FORWARDER_JS, httpOk, tcpOpen } from './netns-bridge';
 import { freePort } from './ports';
 import { writeSecretFiles } from '../kube/secret-files';
 
-/** The Envoy Gateway version the controllers are built at, and whose chart's CRDs are installed. */
-export const ENVOY_GATEWAY_CHART = 'gateway-helm-v1.8.1';
 /** The AI Gateway controller refuses to start unless this MutatingWebhookConfiguration exists (name + "." + its namespace). */
 export const AI_GATEWAY_WEBHOOK_CONFIG = `envoy-ai-gateway-gateway-pod-mutator.${AI_GATEWAY_NAMESPACE}`;
 /** Where Envoy Gateway (out of cluster, Kubernetes provider) reads its control-plane TLS files; not configurable. */
 export const ENVOY_GATEWAY_CERTS_PATH = '/certs';
-/** Envoy Gateway's health probe port (fixed in v1.8.1, bound on all addresses). */
+/** Envoy Gateway's health probe port (fixed at ENVOY_GATEWAY_VERSION, bound on all addresses). */
 export const ENVOY_GATEWAY_HEALTH_PORT = 8081;
-/** Envoy Gateway's xDS server port (fixed in v1.8.1, bound on all addresses), where every Envoy connects. */
+/** Envoy Gateway's xDS server port (fixed at ENVOY_GATEWAY_VERSION, bound on all addresses), where every Envoy connects. */
 export const ENVOY_GATEWAY_XDS_PORT = 18000;
 
 /** The host side of Envoy Gateway's network bridge, a process recorded like the others. */

@@ -57,7 +57,10 @@ export interface MilestoneRecord {
   /** `Kind/namespace/name`, e.g. `AIGatewayRoute/bench/route-000001`. */
   readonly object: string;
   readonly milestone: Milestone;
-  /** Client clock, Unix epoch milliseconds (fractional: sub-millisecond resolution from a monotonic clock). */
+  /**
+   * Client clock, Unix epoch milliseconds (fractional: sub-millisecond resolution from a monotonic clock). Never
+   * before the route's `created`: one seen while the create's response was on its way is recorded at the create.
+   */
   readonly clientTimeMs: number;
   /** The server's own timestamp for the event when it has one (RFC 3339, 1 s resolution), e.g. creationTimestamp. */
   readonly serverTime?: string;

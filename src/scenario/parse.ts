@@ -13,7 +13,7 @@ import { BUILT_IN_MILESTONES } from '../results/schema';
 import { parseSloMetric, usesSamples } from '../results/slo-metric';
 import { DURATION_KEYS, SCENARIO_SCHEMA, SIZE_KEYS } from './schema';
 import { Scenario } from '../results/scenario';
-import { durationMs, formatDuration, formatSize, sizeBytes } from './units';
+import { durationMs, formatDuration, formatSize, sizeBytes } from '../units/units';
 
 /** A path into a scenario document: keys and array indices. */
 export type DocPath = readonly (string | number)[];

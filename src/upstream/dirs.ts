@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { AI_GATEWAY_VERSION } from '../install/facts';
 
 /** The project root (this file lives in src/upstream/). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Upstream files the project reads but never contains, each found through a setting. */
 const UPSTREAM = {
-  crds: { env: 'AIGW_SCALE_CRDS', what: 'the AI Gateway v1.1.0, Envoy Gateway and Gateway API CRD YAML files' },
+  crds: { env: 'AIGW_SCALE_CRDS', what: `the AI Gateway ${AI_GATEWAY_VERSION}, Envoy Gateway and Gateway API CRD YAML files` },
   charts: { env: 'AIGW_SCALE_CHARTS', what: 'the Envoy Gateway and AI Gateway Helm chart directories' },
 } as const;
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { ProcessSampler, SampleContext, SampleRecorder, parseCpuMillicores, parseMemoryBytes } from '../../src/bench/samplers';
+import { ProcessSampler, SampleContext, SampleRecorder } from '../../src/bench/samplers';
+import { parseCpuMillicores, parseMemoryBytes } from '../../src/units/units';
 
 describe('quantity parsing for the metrics API', () => {
   test.each([

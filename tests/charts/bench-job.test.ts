@@ -9,8 +9,6 @@ import { gunzipSync } from 'node:zlib';
 import { resolveFixtureSpec } from '../../charts/fixture-spec';
 import { fixtureParts } from '../../charts/scale-fixture';
 import {
-  BENCH_CONTROLLER_DEPLOYMENTS,
-  BENCH_REQUIRED_CRDS,
   BenchJob,
   BenchJobProps,
   benchJobManifests,
@@ -18,7 +16,7 @@ import {
   envoyServiceUrl,
 } from '../../charts/bench-job';
 import { DEFAULT_GZIP_THRESHOLD_BYTES } from '../../constructs/node-bundle';
-import { CONTROLLERS, REQUIRED_CRDS } from '../../src/bench/preflight';
+import { CONTROLLERS, CONTROLLER_DEPLOYMENTS as BENCH_CONTROLLER_DEPLOYMENTS, REQUIRED_CRDS, REQUIRED_CRDS as BENCH_REQUIRED_CRDS } from '../../src/install/facts';
 
 const CODE = '#!/usr/bin/env node\nconsole.log("a stand-in CLI bundle");\n';
 const BASE: BenchJobProps = { code: CODE, routes: 100, backends: 4, namespace: 'bench', fixtureId: 'run-1' };
@@ -144,13 +142,13 @@ describe('BenchJob', () => {
   });
 
   test('every kind the run creates is covered by the Role (namespaced) or the ClusterRole (cluster-scoped)', () => {
-    const plural = (kind: string) => (kind.endsWith('Policy') ? `${kind.slice(0, -1).toLowerCase()}ies` : kind.endsWith('s') ? `${kind.toLowerCase()}es` : `${kind.toLowerCase()}s`);
+    const plural = (kind: string) => (kind.endsWith('y') ? `${kind.slice(0, -1).toLowerCase()}ies` : kind.endsWith('s') ? `${kind.toLowerCase()}es` : `${kind.toLowerCase()}s`);
     const allows = (rules: any[], group: string, resource: string, verb: string, name?: string) =>
       rules.some((r) => r.apiGroups?.includes(group) && r.resources?.includes(resource) && r.verbs.includes(verb) && (!r.resourceNames || (name && r.resourceNames.includes(name))));
-    for (const options of [{}, { mockProvider: true, apiKeyAuth: true, connectionBufferLimit: '32Mi' }]) {
+    for (const options of [{}, { mockProvider: true, apiKeyAuth: true, connectionBufferLimit: '32Mi', envoyServiceType: 'NodePort' as const }]) {
       const objects = synth(options);
       const [role, clusterRole] = [one(objects, 'Role').rules, one(objects, 'ClusterRole').rules];
-      const spec = resolveFixtureSpec({ routes: 4, backends: 2, namespace: 'bench', fixtureId: 'run-1', createNamespace: false, apiKeyAuth: (options as any).apiKeyAuth, connectionBufferLimit: (options as any).connectionBufferLimit });
+      const spec = resolveFixtureSpec({ routes: 4, backends: 2, namespace: 'bench', fixtureId: 'run-1', createNamespace: false, apiKeyAuth: (options as any).apiKeyAuth, connectionBufferLimit: (options as any).connectionBufferLimit, envoyServiceType: (options as any).envoyServiceType });
       const manifests = fixtureParts(spec, (options as any).mockProvider ? { mockProviderCode: CODE } : {}).flatMap((p) => [...p.manifests]);
       expect(manifests.length).toBeGreaterThan(0);
       for (const m of manifests) {

@@ -8,7 +8,7 @@ describe('synthesized objects against the real CRD schemas', () => {
   const validator = new CrdValidator();
   const fixtures: [string, K8sObject[]][] = [
     ['defaults, 2,000 routes', synthFixture({ routes: 2000, backends: 10 })],
-    ['every option on', synthFixture({ routes: 20, backends: 3, headerMutations: 16, connectionBufferLimit: '32Mi', apiKeyAuth: true, providerHost: 'mock.example.com' })],
+    ['every option on', synthFixture({ routes: 20, backends: 3, headerMutations: 16, connectionBufferLimit: '32Mi', apiKeyAuth: true, providerHost: 'mock.example.com', envoyServiceType: 'NodePort' })],
     ['v1alpha1 routes', synthFixture({ routes: 5, routeApiVersion: 'v1alpha1' })],
   ];
 

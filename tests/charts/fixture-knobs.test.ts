@@ -12,7 +12,7 @@ import { SCENARIO_SCHEMA } from '../../src/scenario/schema';
 import { scenarioFromFlags } from '../support/scenario-from-flags';
 
 /** A value of each knob other than its default. */
-const SET = { routes: 40, backends: 4, namespace: 'ns-a', fixtureId: 'id-a', gatewayName: 'gw-a', headerMutations: 3, routeApiVersion: 'v1alpha1', providerHost: 'mock.example.com', providerPort: 9090, listenerPort: 8080, connectionBufferLimit: '32Mi', apiKeyAuth: true, createNamespace: false, mockProvider: true } as const;
+const SET = { routes: 40, backends: 4, namespace: 'ns-a', fixtureId: 'id-a', gatewayName: 'gw-a', headerMutations: 3, routeApiVersion: 'v1alpha1', providerHost: 'mock.example.com', providerPort: 9090, listenerPort: 8080, envoyServiceType: 'ClusterIP', connectionBufferLimit: '32Mi', apiKeyAuth: true, createNamespace: false, mockProvider: true } as const;
 
 describe('one definition per fixture knob', () => {
   test('the test covers every knob, each with a value other than its default', () => {

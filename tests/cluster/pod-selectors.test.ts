@@ -3,7 +3,7 @@
  * Envoy Gateway give them (gateway-helm v1.8.1, ai-gateway-helm v1.1.0 as `helm install eg` / `aieg`, Envoy
  * Gateway's proxy labels), next to pods that must not be found: another Gateway's Envoy, the certgen hook's pod.
  */
-import { AI_GATEWAY_NAMESPACE, ENVOY_GATEWAY_NAMESPACE } from '../../charts/helm-values';
+import { AI_GATEWAY_NAMESPACE, ENVOY_GATEWAY_NAMESPACE } from '../../src/install/facts';
 import { Cluster } from '../../src/kube/cluster';
 import { listPods, runPods } from '../../src/kube/gateway-envoy';
 import { connect, ensureSharedNamespace } from './support';

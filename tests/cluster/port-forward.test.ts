@@ -5,7 +5,7 @@
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ENVOY_GATEWAY_NAMESPACE } from '../../charts/helm-values';
+import { ENVOY_GATEWAY_NAMESPACE } from '../../src/install/facts';
 import { PortForward } from '../../src/bench/port-forward';
 import { Cluster } from '../../src/kube/cluster';
 import { gatewayEnvoySelector } from '../../src/kube/gateway-envoy';

@@ -5,7 +5,8 @@
  * through the apiserver's pod proxy come from that config, as the Pulumi stack installs it with profiles on or off.
  */
 import * as YAML from 'yaml';
-import { AdminAddress, ENVOY_GATEWAY_NAMESPACE, helmValues } from '../../charts/helm-values';
+import { AdminAddress, helmValues } from '../../charts/helm-values';
+import { ENVOY_GATEWAY_NAMESPACE } from '../../src/install/facts';
 import { POD_PPROF_ADDRESS } from '../../infra/controllers';
 import { clusterProfileSources } from '../../src/bench/profiles';
 import { Cluster } from '../../src/kube/cluster';

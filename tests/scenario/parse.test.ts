@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ScenarioError, formatProblem, loadScenarioFile, parseScenario, renderScenarioYaml } from '../../src/scenario/parse';
-import { durationMs, formatDuration, formatSize, sizeBytes } from '../../src/scenario/units';
+import { durationMs, formatDuration, formatSize, sizeBytes } from '../../src/units/units';
 
 const HEAD = 'apiVersion: aigw-scale/v1\nkind: Scenario\nname: t\n';
 

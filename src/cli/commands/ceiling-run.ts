@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { durationMs } from '../../scenario/units';
+import { durationMs } from '../../units/units';
 import { CeilingResult, findCeiling } from '../../bench/ceiling';
 import { clusterEvidence, localEvidence } from '../../bench/ceiling-evidence';
 import { RunOptions } from '../../bench/run-record';
