@@ -60,7 +60,10 @@ export interface CeilingEvidence {
   readonly stopped: readonly string[];
   readonly objects: readonly ObjectStatus[];
   readonly warningEvents: readonly string[];
-  /** Extension calls that did not return OK, and the largest translation messages that did. */
+  /**
+   * Extension calls that did not return OK, and the largest translation messages the extension server answered
+   * OK. The proxy sees the server's status only: Envoy Gateway may still refuse an answer over its limit.
+   */
   readonly extension: {
     readonly failedCalls: readonly ExtensionCallSample[];
     readonly largestRequest?: { readonly bytes: number; readonly liveObjects: number };
@@ -70,18 +73,23 @@ export interface CeilingEvidence {
 
 /** Lines worth keeping: errors, and the words the known limits use. */
 const ERROR_LINE = /larger than max|ResourceExhausted|too large|exceed|skipped publishing|out of memory|OOMKilled|panic|"level":"error"|\blevel=error\b|\bERROR\b/i;
+/** The words of the known limits: such lines are kept first, however many other errors came before them. */
+const LIMIT_LINE = /larger than max|ResourceExhausted|too large|exceed|out of memory|OOMKilled/i;
 const MAX_LINES = 8;
 
-/** Distinct error lines (timestamps stripped for the comparison), at most MAX_LINES, each at most 600 characters. */
+/**
+ * Distinct error lines, those naming a known limit first, at most MAX_LINES, each at most 600 characters. Lines
+ * that differ only in timestamps, names or numbers (one per route) count once.
+ */
 export function errorLines(text: string): string[] {
   const seen = new Map<string, string>();
   for (const line of text.split('\n')) {
     if (!ERROR_LINE.test(line)) continue;
-    const key = line.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z?|"ts":[\d.e+]+|"time":"[^"]*"/g, '').slice(0, 200);
+    const key = line.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z?|"ts":[\d.e+]+|"time":"[^"]*"/g, '').replace(/\d+(\.\d+)?(e[+-]?\d+)?/g, '#').slice(0, 200);
     if (!seen.has(key)) seen.set(key, line.slice(0, 600));
-    if (seen.size >= MAX_LINES) break;
   }
-  return [...seen.values()];
+  const all = [...seen.values()];
+  return [...all.filter((l) => LIMIT_LINE.test(l)), ...all.filter((l) => !LIMIT_LINE.test(l))].slice(0, MAX_LINES);
 }
 
 /** Local controllers: their log files (read from where they were when the source was made) and pids. */

@@ -1,5 +1,5 @@
 import { APPLYSET_GROUP_KINDS_ANNOTATION, APPLYSET_PART_OF_LABEL, ApplySetParentRef, applySetId, applySetParent, groupKind, parseGroupKinds } from './applyset';
-import { Cluster, ClusterError, backoffMs, messageOf } from './cluster';
+import { Cluster, messageOf, retryRequest } from './cluster';
 import { forEachConcurrently } from './concurrency';
 import { ObjectVersion, changed, deleteObjects, listApplySetMembers, objectKey, versionOf } from './inventory';
 import { RateLimiter } from './rate-limiter';
@@ -55,7 +55,6 @@ export const describeObject = (o: ObjectRef): string => `${o.kind} ${o.metadata.
 const keyOf = (o: ObjectRef): string => objectKey(groupKind(o.apiVersion, o.kind), o.metadata.namespace, o.metadata.name);
 
 const RETRYABLE = new Set([409, 429, 500, 502, 503, 504]);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Outcome of one server-side apply. */
 export type Outcome = { kind: 'created' | 'applied'; version: ObjectVersion; creationTimestamp?: string } | { kind: 'failed'; failure: ObjectFailure } | { kind: 'skipped' };
@@ -81,29 +80,19 @@ export class Applier {
       throw error;
     }
     const query = `?fieldManager=${encodeURIComponent(this.options.fieldManager)}&force=true`;
-    for (let attempt = 1; ; attempt++) {
-      if (this.options.signal?.aborted) return { kind: 'skipped' };
-      await this.limiter.take();
-      let status: number;
-      let body: any;
-      let retryAfter: string | undefined;
-      try {
-        const response = await this.cluster.request('PATCH', path + query, object, 'application/apply-patch+yaml');
-        ({ status, body } = response);
-        retryAfter = response.headers['retry-after'] as string | undefined;
-      } catch (error) {
-        if (!(error instanceof ClusterError) || attempt >= this.options.maxAttempts) throw error;
-        status = 0;
-      }
-      if (status === 200 || status === 201) {
-        return { kind: status === 201 ? 'created' : 'applied', version: versionOf(body.metadata), creationTimestamp: body.metadata.creationTimestamp };
-      }
-      if (!(status === 0 || RETRYABLE.has(status)) || attempt >= this.options.maxAttempts) {
-        return { kind: 'failed', failure: { object: describeObject(object), status, message: messageOf(body) } };
-      }
-      this.retries++;
-      await sleep(backoffMs(attempt, retryAfter));
+    const response = await retryRequest(
+      async () => {
+        await this.limiter.take();
+        return this.cluster.request('PATCH', path + query, object, 'application/apply-patch+yaml');
+      },
+      { attempts: this.options.maxAttempts, retryable: (status) => RETRYABLE.has(status), onRetry: () => this.retries++, signal: this.options.signal },
+    );
+    if (!response) return { kind: 'skipped' };
+    const { status, body } = response;
+    if (status === 200 || status === 201) {
+      return { kind: status === 201 ? 'created' : 'applied', version: versionOf(body.metadata), creationTimestamp: body.metadata.creationTimestamp };
     }
+    return { kind: 'failed', failure: { object: describeObject(object), status, message: messageOf(body) } };
   }
 
   /**

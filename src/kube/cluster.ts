@@ -165,17 +165,8 @@ export class Cluster {
    * fairness sends 429 with one); for reads and idempotent writes.
    */
   async requestRetrying<T = any>(method: string, urlPath: string, body?: unknown, contentType?: string, accept?: string, attempts = 8): Promise<ApiResponse<T>> {
-    for (let attempt = 1; ; attempt++) {
-      let retryAfter: string | undefined;
-      try {
-        const response = await this.request<T>(method, urlPath, body, contentType, accept);
-        if (!(response.status === 429 || response.status >= 500) || attempt >= attempts) return response;
-        retryAfter = response.headers['retry-after'];
-      } catch (error) {
-        if (!(error instanceof ClusterError) || attempt >= attempts) throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, retryAfter)));
-    }
+    // Without a signal there is always a last response.
+    return (await retryRequest(() => this.request<T>(method, urlPath, body, contentType, accept), { attempts }))!;
   }
 
   /**
@@ -203,6 +194,38 @@ export class Cluster {
 
   close(): void {
     this.agent.destroy();
+  }
+}
+
+export interface RetryOptions {
+  readonly attempts: number;
+  /** Statuses worth another attempt. @default 429 and 5xx */
+  readonly retryable?: (status: number) => boolean;
+  /** Called before each wait (counting retries). */
+  readonly onRetry?: () => void;
+  /** Checked before each attempt: once aborted, no more requests. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The one retry loop for apiserver requests: `send` again after a retryable status or a connection error
+ * (ClusterError), waiting backoffMs between attempts. Returns the last response (undefined once `signal`
+ * aborts); throws the last connection error once the attempts are used up.
+ */
+export async function retryRequest<T>(send: () => Promise<ApiResponse<T>>, options: RetryOptions): Promise<ApiResponse<T> | undefined> {
+  const retryable = options.retryable ?? ((status: number) => status === 429 || status >= 500);
+  for (let attempt = 1; ; attempt++) {
+    if (options.signal?.aborted) return undefined;
+    let retryAfter: string | undefined;
+    try {
+      const response = await send();
+      if (!retryable(response.status) || attempt >= options.attempts) return response;
+      retryAfter = response.headers['retry-after'] as string | undefined;
+    } catch (error) {
+      if (!(error instanceof ClusterError) || attempt >= options.attempts) throw error;
+    }
+    options.onRetry?.();
+    await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, retryAfter)));
   }
 }
 

@@ -33,11 +33,11 @@
 #   ETCD_VERSION        default v3.6.16
 #   KUBERNETES_VERSION  default v1.36.3 (apiserver, controller-manager, scheduler)
 #   KWOK_VERSION        default v0.8.0
-#   AI_GATEWAY_VERSION  default v1.1.0 (github.com/envoyproxy/ai-gateway ./cmd/controller, ./cmd/extproc)
+#   AI_GATEWAY_VERSION  default from build/versions.generated.sh (github.com/envoyproxy/ai-gateway ./cmd/controller, ./cmd/extproc)
 #   AIGW_SCALE_AI_GATEWAY_SRC  the ai-gateway source when the proxy refuses the module: a
 #                       `git archive` .tar.gz (default ../shared/upstream-src/ai-gateway-<version>.tar.gz,
 #                       checked against its pinned sha256, or AIGW_SCALE_AI_GATEWAY_SHA256) or a checkout
-#   ENVOY_GATEWAY_VERSION default v1.8.1 (github.com/envoyproxy/gateway/cmd/envoy-gateway)
+#   ENVOY_GATEWAY_VERSION default from build/versions.generated.sh (github.com/envoyproxy/gateway/cmd/envoy-gateway)
 #   PULUMI_VERSION      default v3.248.0 (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi; matches @pulumi/pulumi)
 #   PULUMI_NODEJS_HOST_VERSION default v3.68.0: the last github.com/pulumi/pulumi/sdk/v3
 #                       release with the Node.js language host inside; later ones are a
@@ -57,8 +57,11 @@ set -euo pipefail
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.36.3}"
 KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
-AI_GATEWAY_VERSION="${AI_GATEWAY_VERSION:-v1.1.0}"
-ENVOY_GATEWAY_VERSION="${ENVOY_GATEWAY_VERSION:-v1.8.1}"
+# The controllers' pins live in src/install/facts.ts; this file is generated from it.
+# shellcheck source=build/versions.generated.sh
+source "$(cd "$(dirname "$0")" && pwd)/build/versions.generated.sh"
+AI_GATEWAY_VERSION="${AI_GATEWAY_VERSION:-$DEFAULT_AI_GATEWAY_VERSION}"
+ENVOY_GATEWAY_VERSION="${ENVOY_GATEWAY_VERSION:-$DEFAULT_ENVOY_GATEWAY_VERSION}"
 PULUMI_VERSION="${PULUMI_VERSION:-v3.248.0}"
 PULUMI_NODEJS_HOST_VERSION="${PULUMI_NODEJS_HOST_VERSION:-v3.68.0}"
 PULUMI_KUBERNETES_VERSION="${PULUMI_KUBERNETES_VERSION:-v4.25.0}"

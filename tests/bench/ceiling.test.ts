@@ -38,8 +38,18 @@ describe('the ceiling evidence', () => {
 
   test('error lines are kept, info lines are not', () => {
     const lines = errorLines(egLog);
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(1); // the two refusals differ only in their numbers
+    expect(errorLines(egLog.replace('received message', 'trying to send message'))).toHaveLength(2);
     expect(lines.every((l) => l.includes('larger than max'))).toBe(true);
+  });
+
+  test('the limit signatures are kept even after many errors of other kinds, and lines differing only in names or numbers count once', () => {
+    // Envoy Gateway logs a missing filter per route while AI Gateway's generated objects catch up: one line each.
+    const noise = Array.from({ length: 30 }, (_, i) => `1.79594681${i}e+09\terror\tprovider\tkubernetes/routes.go:324\tbypassing filter rule\t{"error": "HTTPRouteFilter \\"ai-eg-host-rewrite-route-0075${String(i).padStart(2, '0')}\\" not found"}`);
+    const lines = errorLines([...noise, egLog].join('\n'));
+    expect(lines.filter((l) => l.includes('bypassing filter rule'))).toHaveLength(1);
+    expect(lines.some((l) => l.includes('received message larger than max (4243444 vs. 4194304)'))).toBe(true);
+    expect(limitingStage(evidence({ 'envoy-gateway': lines }))).toBe('extension-message');
   });
 
   test('a size refusal says which message crossed the limit, by how much', () => {

@@ -142,7 +142,7 @@ describe('BenchJob', () => {
   });
 
   test('every kind the run creates is covered by the Role (namespaced) or the ClusterRole (cluster-scoped)', () => {
-    const plural = (kind: string) => (kind.endsWith('y') ? `${kind.slice(0, -1).toLowerCase()}ies` : kind.endsWith('s') ? `${kind.toLowerCase()}es` : `${kind.toLowerCase()}s`);
+    const plural = (kind: string) => (/[^aeiou]y$/.test(kind) ? `${kind.slice(0, -1).toLowerCase()}ies` : kind.endsWith('s') ? `${kind.toLowerCase()}es` : `${kind.toLowerCase()}s`);
     const allows = (rules: any[], group: string, resource: string, verb: string, name?: string) =>
       rules.some((r) => r.apiGroups?.includes(group) && r.resources?.includes(resource) && r.verbs.includes(verb) && (!r.resourceNames || (name && r.resourceNames.includes(name))));
     for (const options of [{}, { mockProvider: true, apiKeyAuth: true, connectionBufferLimit: '32Mi', envoyServiceType: 'NodePort' as const }]) {

@@ -1,10 +1,13 @@
 import { aiBackendNames } from '../../constructs/ai-backend-pool';
 import { benchJobManifests } from '../../charts/bench-job';
+import { resolveFixtureSpec } from '../../charts/fixture-spec';
+import { fixtureParts } from '../../charts/scale-fixture';
+import { DEFAULTS } from '../../infra/config';
 import { DEFAULT_GZIP_THRESHOLD_BYTES, mockProviderManifests } from '../../constructs/mock-provider';
 import { Manifest } from '../../constructs/manifest';
 import { Cluster } from '../../src/kube/cluster';
 import { ResourceMap } from '../../src/kube/resources';
-import { connect } from './support';
+import { connect, ensureCrds } from './support';
 
 /**
  * The cdk8s-plus workloads against the real kube-apiserver (1.36): every object is server-side applied with
@@ -52,6 +55,7 @@ async function expectAccepted(manifests: Manifest[]): Promise<Map<string, any>> 
 
 beforeAll(async () => {
   cluster = await connect();
+  await ensureCrds(cluster); // the Gateway part's kinds
   resources = new ResourceMap(cluster);
   for (const name of [NAMESPACE, PROFILED_NAMESPACE]) await ensureNamespace(name);
 }, 60_000);
@@ -104,6 +108,15 @@ describe('workloads: server-side dry run against the apiserver', () => {
     expect(pod.serviceAccountName).toBe('aigw-scale-bench');
     expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(stored.get('ClusterRole/aigw-scale-bench-workloads-dry-run').rules.every((rule: any) => rule.resourceNames === undefined || rule.resourceNames.length > 0)).toBe(true);
+  }, 60_000);
+
+  test("kind's Gateway: an EnvoyProxy with a NodePort Envoy Service, which the Gateway references", async () => {
+    const spec = resolveFixtureSpec({ namespace: NAMESPACE, fixtureId: 'dry-run', envoyServiceType: DEFAULTS.kindEnvoyServiceType });
+    const gatewayPart = [...fixtureParts(spec).find((p) => p.name === 'gateway')!.manifests];
+    expect(gatewayPart.map((m) => m.kind)).toEqual(['GatewayClass', 'EnvoyProxy', 'Gateway']);
+    const stored = await expectAccepted(gatewayPart);
+    expect(stored.get('EnvoyProxy/aigw-scale-proxy').spec.provider.kubernetes.envoyService.type).toBe('NodePort');
+    expect(stored.get('Gateway/aigw-scale').spec.infrastructure.parametersRef).toEqual({ group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', name: 'aigw-scale-proxy' });
   }, 60_000);
 
   test('the schema is enforced: a field it does not know is refused, by apply and by a strict dry-run create', async () => {
