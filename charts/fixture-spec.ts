@@ -8,6 +8,7 @@
 import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
 import { ROUTE_API_VERSIONS } from '../constructs/ai-route-set';
 import { ENVOY_SERVICE_TYPES } from '../constructs/gateway-infra';
+import { QUANTITY_PATTERN } from '../src/units/units';
 
 export const MAX_ROUTES = 100_000;
 /** AIServiceBackend `spec.headerMutation.set` holds at most 16 headers. */
@@ -42,7 +43,7 @@ export const FIXTURE_PROPERTIES = {
     enum: ENVOY_SERVICE_TYPES,
     description: "type of the Gateway's Envoy Service, through an EnvoyProxy (default: none, Envoy Gateway's LoadBalancer); NodePort where no load balancer gives the Gateway the address it needs to be Programmed (kind)",
   },
-  connectionBufferLimit: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$', allowed: 'a Kubernetes quantity such as "32Mi"', description: 'Envoy connection buffer limit through a ClientTrafficPolicy, e.g. 32Mi (default: no policy)' },
+  connectionBufferLimit: { type: 'string', pattern: QUANTITY_PATTERN, allowed: 'a Kubernetes quantity such as "32Mi"', description: 'Envoy connection buffer limit through a ClientTrafficPolicy, e.g. 32Mi (default: no policy)' },
   apiKeyAuth: { type: 'boolean', default: false, description: 'an APIKey BackendSecurityPolicy per backend (mock key)' },
   createNamespace: { type: 'boolean', default: true, description: 'create the Namespace object (never for "default")' },
   mockProvider: { type: 'boolean', default: false, description: 'run the mock LLM provider in the fixture (one Deployment, a Service per backend)' },

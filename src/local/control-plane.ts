@@ -8,6 +8,7 @@ import * as YAML from 'yaml';
 import { Cluster } from '../kube/cluster';
 import { installCrds } from '../kube/crds';
 import { readCrdDir } from '../upstream/crds';
+import { CONTROLLERS } from '../install/facts';
 import { PROJECT_ROOT } from '../upstream/dirs';
 import { AnyComponent, Component, requireBinaries } from './binaries';
 import { ControllersInfo, HelperProcess, StartOptions, requireControllerBinaries, startControllers } from './controllers';
@@ -62,6 +63,11 @@ export interface UpOptions {
 }
 
 const stateFile = (dir: string) => path.join(dir, 'state.json');
+
+/** The two controllers among a local cluster's processes (`local up --controllers`), e.g. to read their logs. */
+export function controllerProcesses(state: LocalClusterState | undefined): ProcessRecord[] {
+  return (state?.processes ?? []).filter((p) => CONTROLLERS.some((c) => c.name === p.name));
+}
 
 export function readState(dir: string = localDir()): LocalClusterState | undefined {
   try {

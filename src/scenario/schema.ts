@@ -6,6 +6,7 @@
  */
 
 import { FIXTURE_SCHEMA } from '../../charts/fixture-spec';
+import { DURATION_PATTERN, QUANTITY_PATTERN } from '../units/units';
 
 const withoutDefault = <T extends { default?: unknown }>({ default: _default, ...rest }: T): Omit<T, 'default'> => rest;
 const duration = { $ref: '#/$defs/duration' };
@@ -138,11 +139,11 @@ export const SCENARIO_SCHEMA = {
   $defs: {
     duration: {
       description: 'milliseconds as a number, or a number with a unit: 500ms, 5s, 2m, 1h',
-      anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$' }],
+      anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: DURATION_PATTERN }],
     },
     size: {
       description: 'bytes as an integer, or a Kubernetes quantity: 512Mi, 25Mi, 1Gi, 500M',
-      anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$' }],
+      anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: QUANTITY_PATTERN }],
     },
   },
 } as const;

@@ -6,8 +6,11 @@
 
 const MS_PER_UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const BYTES_PER_SUFFIX: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
-const DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/;
-const QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+/** The grammars as JSON Schema patterns too, so that schemas accept exactly what these parsers read. */
+export const DURATION_PATTERN = '^([0-9]+(?:\\.[0-9]+)?)(ms|s|m|h)$';
+export const QUANTITY_PATTERN = '^([0-9]+(?:\\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$';
+const DURATION = new RegExp(DURATION_PATTERN);
+const QUANTITY = new RegExp(QUANTITY_PATTERN);
 
 /** Milliseconds from a number (already ms) or a duration text; undefined when it is neither. */
 export function durationMs(value: unknown): number | undefined {

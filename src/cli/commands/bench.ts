@@ -5,7 +5,7 @@ import { numberOrText } from '../../../charts/fixture-spec';
 import { FIXTURE_PROPS, FixtureSpec } from '../../../charts/fixture-spec';
 import { Cluster } from '../../kube/cluster';
 import { runPods } from '../../kube/gateway-envoy';
-import { LocalClusterState, readState } from '../../local/control-plane';
+import { LocalClusterState, controllerProcesses, readState } from '../../local/control-plane';
 import { runScenario } from '../../bench/runner';
 import { ControlPlaneEndpoints } from '../../bench/route-readiness';
 import { requireBinaries } from '../../local/binaries';
@@ -80,7 +80,7 @@ const LOCAL_COMPONENTS: readonly Component[] = ['kube-apiserver', 'etcd', 'envoy
 
 /** The controllers `local up --controllers` runs as processes, with the version in their cached binary's path. */
 function localControllerVersions(local: LocalClusterState | undefined): Record<string, string> | undefined {
-  const running = (local?.processes ?? []).filter((p) => p.name === 'envoy-gateway' || p.name === 'ai-gateway-controller');
+  const running = controllerProcesses(local);
   if (running.length === 0) return undefined;
   return Object.fromEntries(running.map((p) => [p.name, path.basename(path.dirname(p.binary)).slice(p.name.length + 1) || 'local']));
 }

@@ -6,7 +6,7 @@ import { durationMs } from '../../units/units';
 import { CeilingResult, findCeiling } from '../../bench/ceiling';
 import { clusterEvidence, localEvidence } from '../../bench/ceiling-evidence';
 import { RunOptions } from '../../bench/run-record';
-import { LocalClusterState } from '../../local/control-plane';
+import { LocalClusterState, controllerProcesses } from '../../local/control-plane';
 import { writeReports } from '../../report';
 import { Scenario } from '../../results/scenario';
 import { UsageError } from '../errors';
@@ -45,7 +45,7 @@ const ceilingBudgetMs = (options: CeilingCliOptions): number => {
 /** Runs the search, writes the ramp's results and reports plus ceiling.json, prints the ceiling; returns the exit code. */
 export async function runCeilingSearch(run: Omit<RunOptions, 'keep'>, options: CeilingCliOptions, local: LocalClusterState | undefined): Promise<number> {
   const log = (line: string) => process.stderr.write(`== ceiling: ${line}\n`);
-  const controllers = (local?.processes ?? []).filter((p) => p.name === 'envoy-gateway' || p.name === 'ai-gateway-controller');
+  const controllers = controllerProcesses(local);
   const { result, ramp } = await findCeiling({
     ...run,
     settings: { step: options.ceilingStep, resolution: options.ceilingResolution, budgetMs: ceilingBudgetMs(options) },
