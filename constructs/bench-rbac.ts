@@ -2,7 +2,7 @@ import { ApiObject, ApiObjectMetadata, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { gatewayClassName } from './conventions';
-import { CONTROLLER_DEPLOYMENTS, ENVOY_GATEWAY_CONFIG_MAP, REQUIRED_CRDS } from '../src/install/facts';
+import { CONTROLLER_DEPLOYMENTS, REQUIRED_CRDS } from '../src/install/facts';
 
 /** Verbs the runner uses on the objects it applies (server-side apply is a PATCH that may create). */
 export const FIXTURE_VERBS: readonly string[] = ['create', 'get', 'list', 'patch', 'delete'];
@@ -32,7 +32,7 @@ export interface BenchRbacProps {
   readonly kubeletSummary?: boolean;
   /** Kinds (keys of MILESTONE_KINDS) the run watches for milestones: grants list and watch on them. @default none */
   readonly milestoneKinds?: readonly string[];
-  /** Namespace where the run profiles Envoy Gateway through the pod proxy (grants `pods/proxy` get and its config's ConfigMap get there only). @default no profiling */
+  /** Namespace where the run profiles Envoy Gateway through the pod proxy (grants `pods/proxy` get there only). @default no profiling */
   readonly profileNamespace?: string;
   /** Controller Deployments preflight reads. @default CONTROLLER_DEPLOYMENTS */
   readonly controllerDeployments?: readonly string[];
@@ -101,8 +101,6 @@ export class BenchRbac extends Construct {
       const metadata = { ...props.metadata, name: `${name}-${namespace}-profiles`, namespace: props.profileNamespace };
       this.profileRole = new kplus.Role(this, 'ProfileRole', { metadata });
       this.profileRole.allowGet(...resources('', 'pods/proxy'));
-      // where Envoy Gateway's config puts pprof (src/bench/profiles.ts reads it before profiling)
-      this.profileRole.allowGet({ apiGroup: '', resourceType: 'configmaps', resourceName: ENVOY_GATEWAY_CONFIG_MAP });
       this.bind(new kplus.RoleBinding(this, 'ProfileRoleBinding', { metadata, role: this.profileRole }));
     }
   }

@@ -19,9 +19,6 @@ export const AI_GATEWAY_NAMESPACE = 'envoy-ai-gateway-system';
 /** The AI Gateway chart's fixed name for the controller's Deployment and Service (the extension server). */
 export const AI_GATEWAY_CONTROLLER_SERVICE = 'ai-gateway-controller';
 
-/** gateway-helm's ConfigMap of the EnvoyGateway config (where pprof is served), in its release namespace. */
-export const ENVOY_GATEWAY_CONFIG_MAP = 'envoy-gateway-config';
-
 /** The CRD every route of the fixture is. */
 export const ROUTE_CRD = 'aigatewayroutes.aigateway.envoyproxy.io';
 

@@ -32,9 +32,11 @@ describe('src/mock-provider stands alone', () => {
   });
 
   test('constructs and charts never import it (synthesis stays pure: the bundle arrives as a prop)', () => {
+    // charts/main.ts is the `cdk8s synth` app's entry: like the CLI, it bundles the provider and passes it as a prop.
+    const entries = new Set(['charts/main.ts']);
     for (const dir of ['constructs', 'charts']) {
       const root = path.join(__dirname, '..', '..', dir);
-      for (const file of fs.readdirSync(root).filter((f) => f.endsWith('.ts'))) {
+      for (const file of fs.readdirSync(root).filter((f) => f.endsWith('.ts') && !entries.has(`${dir}/${f}`))) {
         expect(fs.readFileSync(path.join(root, file), 'utf8')).not.toMatch(/src\/mock-provider/);
       }
     }

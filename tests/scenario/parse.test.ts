@@ -82,7 +82,7 @@ extra: true
 `;
     expect(problemsOf(text).sort()).toEqual(
       [
-        's.yaml:6:3: fixture.colour: unknown key; allowed: routes, backends, namespace, fixtureId, gatewayName, headerMutations, routeApiVersion, providerHost, providerPort, listenerPort, connectionBufferLimit, apiKeyAuth, createNamespace, mockProvider',
+        's.yaml:6:3: fixture.colour: unknown key; allowed: routes, backends, namespace, fixtureId, gatewayName, headerMutations, routeApiVersion, providerHost, providerPort, listenerPort, envoyServiceType, connectionBufferLimit, apiKeyAuth, createNamespace, mockProvider',
         's.yaml:10:12: load.churn.share: got 2; must be <= 1',
         's.yaml:13:5: load.shape.batchSize: unknown key; allowed with type "all-at-once": type',
         's.yaml:15:20: probe.requestInterval: got "5 seconds"; allowed: milliseconds as a number, or a number with a unit: 500ms, 5s, 2m, 1h',
