@@ -30,6 +30,9 @@ describe('a run next to another fixture (a stack\'s) on the same controllers', (
   beforeAll(async () => {
     cluster = await connect();
     await ensureCrds(cluster);
+    // The suite shares one apiserver: the routes of files before this one must be gone (their namespaces may still
+    // be terminating), or the counts below would include them.
+    await waitForNoRoutes(cluster);
     const applied = await cliAwait('apply', '--routes', String(STACK_ROUTES), '--backends', '2', '--namespace', STACK, '--fixture-id', STACK);
     expect({ status: applied.status, stderr: applied.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
     mock = await startMockProvider({ host: '127.0.0.1', port: 0 });
@@ -77,3 +80,15 @@ describe('a run next to another fixture (a stack\'s) on the same controllers', (
     expect(result.stderr).toContain(`namespace ${STACK} holds ${STACK_ROUTES} routes of fixture ${STACK}`);
   });
 });
+
+/** Waits (up to 2 min) until no AIGatewayRoute exists anywhere; fails naming the namespaces that still hold some. */
+async function waitForNoRoutes(cluster: Cluster): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const listed = await cluster.requestRetrying('GET', '/apis/aigateway.envoyproxy.io/v1beta1/aigatewayroutes');
+    const namespaces = new Set<string>((listed.body.items ?? []).map((route: { metadata: { namespace: string } }) => route.metadata.namespace));
+    if (listed.status === 200 && namespaces.size === 0) return;
+    if (Date.now() > deadline) throw new Error(`routes of earlier tests are still present in ${[...namespaces].join(', ')} (HTTP ${listed.status})`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
