@@ -103,7 +103,7 @@ export function localEvidence(processes: readonly { name: string; pid: number; l
         try {
           const from = offsets.get(p.name) ?? 0;
           const size = fs.fstatSync(fd).size;
-          // The head and tail of what was written since (a long run's log can be large).
+          // The last 8 MiB of what was written since (a long run's log can be large).
           const window = 8 * 1024 * 1024;
           const buffer = Buffer.alloc(Math.min(window, Math.max(0, size - from)));
           fs.readSync(fd, buffer, 0, buffer.length, Math.max(from, size - window));

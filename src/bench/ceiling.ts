@@ -106,9 +106,10 @@ export async function findCeiling(options: CeilingOptions): Promise<{ result: Ce
   options.log(`ramp: steps of ${settings.step} up to ${spec.routes} routes, each route ready within ${options.scenario.probe.perRouteTimeoutMs / 1000} s`);
   const ramp = await runScenario({ ...options, scenario, keep: true, force: true, signal });
   const outcome = rampOutcome(ramp, counts, indexOf);
-  const probes: CeilingProbe[] = counts.filter((n) => n <= (outcome.failed ?? outcome.good)).map((n, i) => ({ search: 'ramp', routes: n, added: n - (counts[i - 1] ?? 1), ready: n <= outcome.good, seconds: 0 }));
   const stepSeconds = stepDurations(ramp);
-  probes.forEach((p, i) => Object.assign(p, { seconds: stepSeconds[i] ?? 0 }));
+  const probes: CeilingProbe[] = counts
+    .filter((n) => n <= (outcome.failed ?? outcome.good))
+    .map((n, i) => ({ search: 'ramp', routes: n, added: n - (counts[i - 1] ?? 1), ready: n <= outcome.good, seconds: stepSeconds[i] ?? 0 }));
 
   let good = outcome.good;
   let failed = outcome.failed;
@@ -192,7 +193,7 @@ async function bisection(options: CeilingOptions, scenario: Scenario, allRoutes:
       if (live > base) {
         const doomed = allRoutes.slice(base, live);
         options.log(`bisect: deleting routes ${base + 1}–${live}, waiting for their HTTPRoutes to go`);
-        await deleteAndWait(cluster, resources, doomed, spec.namespace, signal);
+        await deleteAndWait(cluster, resources, doomed, spec.namespace, scenario.load.concurrency, signal);
         live = base;
       }
       const created = allRoutes.slice(base, mid).map((route) => member(route));
@@ -218,8 +219,8 @@ async function bisection(options: CeilingOptions, scenario: Scenario, allRoutes:
 }
 
 /** Deletes routes and waits until the HTTPRoutes generated for them are gone (they carry the config the controllers translate). */
-async function deleteAndWait(cluster: Cluster, resources: ResourceMap, routes: readonly ApplyObject[], namespace: string, signal: AbortSignal): Promise<void> {
-  await forEachConcurrently(routes, 16, async (route) => {
+async function deleteAndWait(cluster: Cluster, resources: ResourceMap, routes: readonly ApplyObject[], namespace: string, concurrency: number, signal: AbortSignal): Promise<void> {
+  await forEachConcurrently(routes, concurrency, async (route) => {
     const response = await cluster.requestRetrying('DELETE', `${await resources.objectPath(route)}?propagationPolicy=Background`);
     if (response.status !== 200 && response.status !== 202 && response.status !== 404) throw new Error(`deleting ${route.metadata.name} failed with HTTP ${response.status}: ${messageOf(response.body)}`);
   });

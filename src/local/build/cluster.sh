@@ -83,36 +83,31 @@ build_kwok() {
   rmdir "$gobin"
 }
 
-# kwok does nothing without Stage configs. Its release ships default ones in the
-# module source (kustomize/stage); install the "fast" node and pod stages beside
-# the binary, where `aigw-scale local up` passes them with --config.
-kwok_stages_dir() { echo "$(dirname "$(bin_path kwok)")/stages"; }
-install_kwok_stages() {
-  local dest src tmp
-  dest="$(kwok_stages_dir)"
-  [[ -f "$dest/pod-ready.yaml" ]] && return 0
-  src="$(download_field "sigs.k8s.io/kwok@$KWOK_VERSION" Dir)/kustomize/stage"
-  [[ -d "$src" ]] || die "kwok stages not found in the module source ($src)"
-  tmp="$(mktemp -d "$(dirname "$dest")/.stages.XXXXXX")"
-  cp "$src/node/fast/node-initialize.yaml" "$src/pod/fast/pod-ready.yaml" \
-     "$src/pod/fast/pod-complete.yaml" "$src/pod/fast/pod-delete.yaml" "$tmp/"
+# Copies files from kwok's module source (paths relative to its root) into a folder beside the binary, atomically
+# (a temporary folder renamed into place), unless that folder already holds the last of them.
+install_from_kwok_source() {
+  local name="$1" dest src tmp file
+  shift
+  dest="$(dirname "$(bin_path kwok)")/$name"
+  [[ -f "$dest/$(basename "${@: -1}")" ]] && return 0
+  src="$(download_field "sigs.k8s.io/kwok@$KWOK_VERSION" Dir)"
+  for file in "$@"; do [[ -f "$src/$file" ]] || die "kwok $name: $file not found in the module source ($src)"; done
+  tmp="$(mktemp -d "$(dirname "$dest")/.$name.XXXXXX")"
+  for file in "$@"; do cp "$src/$file" "$tmp/"; done
   rm -rf "$dest"
   mv "$tmp" "$dest"
-  echo "kwok stages installed in $dest"
+  echo "kwok $name installed in $dest"
+}
+
+# kwok does nothing without Stage configs. Its release ships default ones in the module source (kustomize/stage);
+# install the "fast" node and pod stages beside the binary, where `aigw-scale local up` passes them with --config.
+install_kwok_stages() {
+  install_from_kwok_source stages kustomize/stage/node/fast/node-initialize.yaml kustomize/stage/pod/fast/pod-complete.yaml \
+    kustomize/stage/pod/fast/pod-delete.yaml kustomize/stage/pod/fast/pod-ready.yaml
 }
 
 # kwok serves port-forwards to local addresses from PortForward objects (`--enable-crds=PortForward`): install
 # the CRD from the module source beside the binary, where `aigw-scale local up` applies it before kwok starts.
-kwok_crds_dir() { echo "$(dirname "$(bin_path kwok)")/crds"; }
 install_kwok_crds() {
-  local dest src tmp
-  dest="$(kwok_crds_dir)"
-  [[ -f "$dest/kwok.x-k8s.io_portforwards.yaml" ]] && return 0
-  src="$(download_field "sigs.k8s.io/kwok@$KWOK_VERSION" Dir)/kustomize/crd/bases"
-  [[ -f "$src/kwok.x-k8s.io_portforwards.yaml" ]] || die "kwok CRDs not found in the module source ($src)"
-  tmp="$(mktemp -d "$(dirname "$dest")/.crds.XXXXXX")"
-  cp "$src/kwok.x-k8s.io_portforwards.yaml" "$tmp/"
-  rm -rf "$dest"
-  mv "$tmp" "$dest"
-  echo "kwok CRDs installed in $dest"
+  install_from_kwok_source crds kustomize/crd/bases/kwok.x-k8s.io_portforwards.yaml
 }
