@@ -1,56 +1,77 @@
 /**
- * `npm run bench:synth`: wall time and peak RSS of `aigw-scale synth` (streaming) against plain cdk8s
- * (`app.synthYaml()` over the same objects as bare ApiObjects), measured in the same run, each synthesis
- * in its own process. Options: --routes 2000,10000,50000  --repeat 1
+ * `npm run bench:synth`: the whole process a user waits for, `npx aigw-scale synth` against the plain cdk8s app
+ * `npx cdk8s synth` (charts/main.ts: the same constructs, synthesized by cdk8s's App), at each route count, in
+ * alternating rounds; wall time and the peak RSS of the largest process. Both write the same objects (checked
+ * every round). Options: --routes 2000,10000,50000 --rounds 5 --page-dir docs
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { arg } from './args';
+import { commonOptions, countsArg } from './harness/options';
+import { PROJECT_DIR } from './harness/page-file';
+import { BenchSection, Side } from './harness/section';
+import { timedProcess } from './harness/timed-process';
 
-interface Sample {
-  seconds: number;
-  peakRssBytes: number;
-  processSeconds: number;
+const BACKENDS = 10;
+/** The goal is set at the largest count the issue names. */
+const GOAL_ROUTES = 50_000;
+
+/** Objects in a directory of YAML manifests: the documents that have a `kind`. */
+function objectsIn(dir: string): number {
+  let count = 0;
+  for (const file of fs.readdirSync(dir).filter((name) => name.endsWith('.yaml'))) count += (fs.readFileSync(path.join(dir, file), 'utf8').match(/^kind: /gm) ?? []).length;
+  return count;
 }
 
-const routeCounts = arg('routes', '2000,10000,50000').split(',').map(Number);
-const repeat = Number(arg('repeat', '1'));
-const worker = path.join(__dirname, 'synth-worker.ts');
+function synthSide(name: string, description: string, command: (out: string) => string[], env: NodeJS.ProcessEnv, objects: Map<string, number>): Side {
+  return {
+    name,
+    description,
+    async run() {
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-scale-bench-synth-'));
+      try {
+        const timed = timedProcess(command(out), { cwd: PROJECT_DIR, env: { ...process.env, ...env } });
+        objects.set(name, objectsIn(out));
+        return { metrics: { wallSeconds: timed.wallSeconds, peakRssBytes: timed.peakRssBytes } };
+      } finally {
+        fs.rmSync(out, { recursive: true, force: true });
+      }
+    },
+  };
+}
 
-function measure(mode: 'ours' | 'cdk8s', routes: number): Sample {
-  const samples: Sample[] = [];
-  for (let i = 0; i < repeat; i++) {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), `aigw-scale-bench-${mode}-`));
-    try {
-      const started = performance.now();
-      const line = execFileSync(process.execPath, ['-r', 'tsx/cjs', worker, mode, String(routes), out], { encoding: 'utf8', maxBuffer: 1 << 20 });
-      samples.push({ ...JSON.parse(line), processSeconds: (performance.now() - started) / 1000 });
-    } finally {
-      fs.rmSync(out, { recursive: true, force: true });
-    }
+async function main(): Promise<void> {
+  const options = commonOptions();
+  const routeCounts = countsArg('routes', '2000,10000,50000');
+  const section = new BenchSection({
+    id: 'synth',
+    title: 'Synthesis',
+    method:
+      `The fixture at each route count (${BACKENDS} backends), written to an empty directory. Both sides are whole processes started with npx, as a user runs them (Node start-up and TypeScript loading included). The baseline is the project's own cdk8s app run by cdk8s-cli: the same constructs, synthesized by cdk8s's \`App.synth()\`.`,
+    ...options,
+  });
+  const cdk8sVersion = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, 'node_modules', 'cdk8s', 'package.json'), 'utf8')).version;
+  const cliVersion = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, 'node_modules', 'cdk8s-cli', 'package.json'), 'utf8')).version;
+  section.versions({ cdk8s: cdk8sVersion, 'cdk8s-cli': cliVersion });
+  for (const routes of routeCounts) {
+    const objects = new Map<string, number>();
+    const ours = synthSide('aigw-scale synth', `\`npx aigw-scale synth --routes ${routes} --backends ${BACKENDS} --out DIR\`: streams the manifests.`, (out) => ['npx', 'aigw-scale', 'synth', '--routes', String(routes), '--backends', String(BACKENDS), '--out', out], {}, objects);
+    const plain = synthSide(
+      'cdk8s synth',
+      `\`AIGW_SCALE_ROUTES=${routes} AIGW_SCALE_BACKENDS=${BACKENDS} npx cdk8s synth --output DIR\` (cdk8s-cli ${cliVersion}, cdk8s ${cdk8sVersion}).`,
+      (out) => ['npx', 'cdk8s', 'synth', '--output', out],
+      { AIGW_SCALE_ROUTES: String(routes), AIGW_SCALE_BACKENDS: String(BACKENDS), CDK8S_CHECK_UPGRADE: 'false' },
+      objects,
+    );
+    const measured = await section.measure(`routes-${routes}`, `${routes.toLocaleString('en-US')} routes`, [ours, plain]);
+    if (objects.get(ours.name) !== objects.get(plain.name)) throw new Error(`the two sides wrote different object counts at ${routes} routes: ${JSON.stringify([...objects])}`);
+    measured.compare(ours.name, plain.name, 'wallSeconds', routes === GOAL_ROUTES ? { text: `synth, whole process, at ${GOAL_ROUTES.toLocaleString('en-US')} routes: ≥ 5× plain cdk8s`, comparator: '>=', threshold: 5 } : undefined);
+    measured.compare(ours.name, plain.name, 'peakRssBytes');
   }
-  samples.sort((a, b) => a.seconds - b.seconds);
-  return samples[Math.floor(samples.length / 2)];
+  section.finish();
 }
 
-const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
-const rows: Record<string, unknown>[] = [];
-console.log(`bench:synth on ${os.cpus().length} CPUs, node ${process.version}, median of ${repeat}; times exclude process start (shown as "process")`);
-console.log('routes   | ours: synth  process  peak RSS | cdk8s: synth  process  peak RSS | speed-up | ours µs/route');
-for (const routes of routeCounts) {
-  const ours = measure('ours', routes);
-  const cdk8s = measure('cdk8s', routes);
-  const speedUp = cdk8s.seconds / ours.seconds;
-  rows.push({ routes, ours, cdk8s, speedUp });
-  console.log(
-    `${String(routes).padStart(8)} | ${ours.seconds.toFixed(2).padStart(9)} s ${ours.processSeconds.toFixed(2).padStart(6)} s ${mb(ours.peakRssBytes).padStart(6)} MB` +
-      ` | ${cdk8s.seconds.toFixed(2).padStart(10)} s ${cdk8s.processSeconds.toFixed(2).padStart(6)} s ${mb(cdk8s.peakRssBytes).padStart(6)} MB` +
-      ` | ${speedUp.toFixed(1).padStart(7)}× | ${((ours.seconds / routes) * 1e6).toFixed(1)}`,
-  );
-}
-const resultsDir = path.join(__dirname, 'results');
-fs.mkdirSync(resultsDir, { recursive: true });
-fs.writeFileSync(path.join(resultsDir, 'synth.json'), `${JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, node: process.version, repeat, rows }, null, 2)}\n`);
-console.log(`results: ${path.relative(process.cwd(), path.join(resultsDir, 'synth.json'))}`);
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
