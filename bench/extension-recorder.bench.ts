@@ -1,18 +1,17 @@
 /**
  * `npm run bench:extension-recorder`: what the recording proxy adds to an extension call. A real HTTP/2 server
  * answers each gRPC-framed request with a message twice its size (as the AI Gateway extension server roughly
- * does); the same calls go to it directly (the baseline) and through the recorder, in alternating rounds, at
- * 1, 10 and 25 MiB. Prints min / median / max per size and path, and the median overhead.
- * Options: --rounds N (default 5) --out FILE (also write the figures as JSON)
+ * does); the same call goes to it directly (the baseline) and through the recorder, in alternating rounds, at
+ * 1, 10 and 25 MiB. Options: --rounds 5 --page-dir docs
  */
-import * as fs from 'node:fs';
 import * as http2 from 'node:http2';
 import { AddressInfo } from 'node:net';
-import * as os from 'node:os';
 import { GrpcMessageCounter, startExtensionRecorder } from '../src/local/extension-recorder';
-import { arg } from './args';
+import { commonOptions } from './harness/options';
+import { BenchSection, Side } from './harness/section';
 
 const SIZES_MIB = [1, 10, 25];
+const WINDOW = 32 * 1024 * 1024;
 
 function frame(bytes: number): Buffer {
   const message = Buffer.alloc(5 + bytes, 1);
@@ -35,16 +34,14 @@ function call(session: http2.ClientHttp2Session, request: Buffer): Promise<numbe
   });
 }
 
-const WINDOW = 32 * 1024 * 1024;
 const connect = (port: number) => {
   const session = http2.connect(`http://127.0.0.1:${port}`, { maxSessionMemory: 1024, settings: { initialWindowSize: WINDOW } });
   session.on('connect', () => session.setLocalWindowSize(WINDOW));
   return session;
 };
 
-async function main(): Promise<void> {
-  const rounds = Number(arg('rounds', '5'));
-  const out = process.argv.includes('--out') ? arg('out', '') : undefined;
+/** The stand-in extension server: answers N bytes with 2N, as a gRPC message with status OK. */
+async function startDoublingServer(): Promise<http2.Http2Server> {
   const server = http2.createServer({ maxSessionMemory: 1024, settings: { initialWindowSize: WINDOW } });
   server.on('session', (s) => s.on('connect', () => s.setLocalWindowSize(WINDOW)));
   server.on('stream', (stream) => {
@@ -57,23 +54,32 @@ async function main(): Promise<void> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const upstreamPort = (server.address() as AddressInfo).port;
-  const recorder = await startExtensionRecorder({ host: '127.0.0.1', port: 0, upstream: `127.0.0.1:${upstreamPort}`, onCall: () => undefined });
-  const direct = connect(upstreamPort);
+  return server;
+}
+
+async function main(): Promise<void> {
+  const section = new BenchSection({
+    id: 'extension-recorder',
+    title: 'Extension recorder',
+    method:
+      'What the recording h2c proxy that `local up --controllers` puts between Envoy Gateway and the AI Gateway extension server adds to one call. A real HTTP/2 server answers a gRPC message of N MiB with one of 2N MiB (the extension answer is about twice the request); the same call goes directly (the baseline) and through the recorder, over one kept-alive connection each, after one warm-up call per path.',
+    ...commonOptions(),
+  });
+  const server = await startDoublingServer();
+  const recorder = await startExtensionRecorder({ host: '127.0.0.1', port: 0, upstream: `127.0.0.1:${(server.address() as AddressInfo).port}`, onCall: () => undefined });
+  const direct = connect((server.address() as AddressInfo).port);
   const proxied = connect(recorder.port);
-  const figures: { mib: number; path: string; ms: number[] }[] = [];
   try {
     for (const mib of SIZES_MIB) {
       const request = frame(mib * 2 ** 20);
-      await call(direct, request); // warm both paths once
+      await call(direct, request);
       await call(proxied, request);
-      const times = { direct: [] as number[], recorder: [] as number[] };
-      for (let round = 0; round < rounds; round++) {
-        // Alternate which path goes first, so neither always meets a warmer machine.
-        const order: (keyof typeof times)[] = round % 2 === 0 ? ['direct', 'recorder'] : ['recorder', 'direct'];
-        for (const path of order) times[path].push(await call(path === 'direct' ? direct : proxied, request));
-      }
-      figures.push({ mib, path: 'direct', ms: times.direct }, { mib, path: 'through the recorder', ms: times.recorder });
+      const side = (name: string, description: string, session: http2.ClientHttp2Session): Side => ({ name, description, run: async () => ({ metrics: { callMs: await call(session, request) } }) });
+      const measured = await section.measure(`${mib}-mib`, `${mib} MiB request, ${2 * mib} MiB answer`, [
+        side('through the recorder', 'client → recorder → server, the recorder counting both messages from their length prefixes.', proxied),
+        side('direct', 'client → server.', direct),
+      ]);
+      measured.compare('through the recorder', 'direct', 'callMs');
     }
   } finally {
     direct.close();
@@ -81,19 +87,10 @@ async function main(): Promise<void> {
     await recorder.close();
     server.close();
   }
-  const median = (ms: number[]) => [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)];
-  const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
-  const lines = [`${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${rounds} alternating rounds; request of N MiB, answer of 2N MiB`, '', '| request | path | min | median | max | overhead (median) |', '|---:|---|---:|---:|---:|---:|'];
-  for (const f of figures) {
-    const base = figures.find((g) => g.mib === f.mib && g.path === 'direct')!;
-    const overhead = f === base ? '—' : `+${fmt(median(f.ms) - median(base.ms))}`;
-    lines.push(`| ${f.mib} MiB | ${f.path} | ${fmt(Math.min(...f.ms))} | ${fmt(median(f.ms))} | ${fmt(Math.max(...f.ms))} | ${overhead} |`);
-  }
-  process.stdout.write(`${lines.join('\n')}\n`);
-  if (out) fs.writeFileSync(out, `${JSON.stringify({ rounds, loadAverage: os.loadavg(), figures }, null, 1)}\n`);
+  section.finish();
 }
 
 main().catch((error) => {
-  process.stderr.write(`bench:extension-recorder: ${(error as Error).stack ?? error}\n`);
+  console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 });

@@ -23,6 +23,10 @@ export const METRICS = {
   destroySeconds: { label: '`pulumi destroy`', unit: 's', better: 'lower' },
   resources: { label: 'resources in the stack', unit: 'count', better: 'lower' },
   stateBytes: { label: 'state file', unit: 'bytes', better: 'lower' },
+  requestsPerSecond: { label: 'requests/s', unit: 'per-second', better: 'higher' },
+  latencyP99Ms: { label: 'latency p99', unit: 'ms', better: 'lower' },
+  failedRequests: { label: 'failed requests (errors, timeouts, non-2xx)', unit: 'count', better: 'lower' },
+  callMs: { label: 'one call, request to last byte of the answer', unit: 'ms', better: 'lower' },
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricName = keyof typeof METRICS;
@@ -33,17 +37,17 @@ export function formatValue(metric: MetricName, value: number): string {
     case 's':
       return value >= 100 ? `${value.toFixed(0)} s` : value >= 10 ? `${value.toFixed(1)} s` : `${value.toFixed(2)} s`;
     case 'ms':
-      return `${value.toFixed(0)} ms`;
+      return value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(1)} ms`;
     case 'bytes':
       return value >= 2 ** 20 ? `${(value / 2 ** 20).toFixed(0)} MiB` : `${(value / 1024).toFixed(0)} KiB`;
     case 'per-second':
-      return `${value.toFixed(0)}/s`;
+      return `${Math.round(value).toLocaleString('en-US')}/s`;
     case 'count':
       return value.toLocaleString('en-US');
   }
 }
 
-/** A ratio as the page shows it: a percentage below 1 ("82 %"), a multiple from 1 ("5.5×", "13×"). */
+/** A ratio as the page shows it: "0.50×", "5.5×", "13×". */
 export function formatRatio(ratio: number): string {
-  return ratio < 1 ? `${(ratio * 100).toFixed(0)} %` : `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}×`;
+  return `${ratio >= 10 ? ratio.toFixed(0) : ratio >= 1 ? ratio.toFixed(1) : ratio.toFixed(2)}×`;
 }

@@ -5,7 +5,7 @@ import { renderPage, replaceReadmeBlock } from './page';
 import { BenchmarksPage, SectionResult } from './schema';
 
 /** The order sections appear in on the page, whatever order they were run in. */
-export const SECTION_ORDER = ['synth', 'apply', 'runner', 'pulumi'];
+export const SECTION_ORDER = ['synth', 'apply', 'runner', 'pulumi', 'mock', 'extension-recorder'];
 
 export const PROJECT_DIR = path.resolve(__dirname, '..', '..');
 

@@ -33,7 +33,7 @@ function renderCase(section: SectionResult, benchCase: CaseResult): string[] {
   }
   if (benchCase.comparisons.length > 0) {
     lines.push('');
-    for (const c of benchCase.comparisons) lines.push(`- ${c.subject} against ${c.baseline}, ${metricLabel(c.metric)} (medians): **${formatRatio(c.ratio)}**`);
+    for (const c of benchCase.comparisons) lines.push(`- ${c.subject} against ${c.baseline}, ${metricLabel(c.metric)} (medians): **${formatRatio(c.ratio)}** (${c.difference >= 0 ? '+' : '−'}${show(c.metric, Math.abs(c.difference))})`);
   }
   return [...lines, ''];
 }
@@ -75,6 +75,8 @@ export function renderPage(page: BenchmarksPage): string {
     'Every figure beside its baseline from the same run: each benchmark runs all its sides in alternating rounds and',
     'reports min / median / max. `npm run bench` runs them all (after `npx aigw-scale local build --with-pulumi`);',
     '`npm run bench:<name>` runs one and replaces its section. The goals are ratios or limits from the same run.',
+    'A comparison\'s ratio is how many times better the first side is than the second on that metric, from the',
+    'medians (above 1×: better; for times, baseline ÷ ours), followed by the difference of the medians.',
     '',
     '## Goals',
     '',

@@ -31,6 +31,8 @@ export interface ComparisonResult {
   readonly metric: string;
   /** How many times better the subject is: baseline/subject for lower-is-better metrics, subject/baseline else. */
   readonly ratio: number;
+  /** subject − baseline, in the metric's unit: what the subject adds (negative: saves). */
+  readonly difference: number;
 }
 
 /** A target from the issue that states what "good" is, met or not in this run. */

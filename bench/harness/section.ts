@@ -122,8 +122,9 @@ export class MeasuredCase {
     const ours = this.median(subject, metric);
     const theirs = this.median(baseline, metric);
     const ratio = METRICS[metric].better === 'lower' ? theirs / ours : ours / theirs;
-    this.comparisons.push({ subject, baseline, metric, ratio });
-    if (goal) this.goal(goal, ratio, formatRatio(ratio));
+    this.comparisons.push({ subject, baseline, metric, ratio, difference: ours - theirs });
+    // A goal below 1 is a share ("≥ 80 % of the ceiling"), shown as a percentage.
+    if (goal) this.goal(goal, ratio, goal.threshold < 1 ? `${(ratio * 100).toFixed(0)} %` : formatRatio(ratio));
     return ratio;
   }
 
