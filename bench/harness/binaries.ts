@@ -7,6 +7,8 @@ const NEEDS: Record<string, { components: readonly AnyComponent[]; pulumi?: bool
   apply: { components: COMPONENTS },
   runner: { components: COMPONENTS },
   pulumi: { components: COMPONENTS, pulumi: true },
+  mock: { components: [] },
+  'extension-recorder': { components: [] },
 };
 
 /** One line per benchmark whose binaries are missing, each naming the command that builds them. */

@@ -26,7 +26,7 @@ function renderCase(section: SectionResult, benchCase: CaseResult): string[] {
   lines.push(`| | ${benchCase.sides.map((side) => `${side.name} (${side.rounds} round${side.rounds === 1 ? '' : 's'})`).join(' | ')} |`);
   lines.push(`|---|${benchCase.sides.map(() => '---:').join('|')}|`);
   for (const metric of metrics) lines.push(`| ${metricLabel(metric)} | ${benchCase.sides.map((side) => figureCell(metric, side.metrics[metric])).join(' | ')} |`);
-  lines.push('', 'Median **bold**, then min – max over the rounds.', '');
+  lines.push('', `Median **bold**, then min – max over the rounds${benchCase.warmedUp ? ', after one untimed warm-up run of each side' : ''}.`, '');
   for (const side of benchCase.sides) {
     lines.push(`- **${side.name}**: ${side.description}`);
     for (const note of side.notes) lines.push(`  - ${note}`);

@@ -48,6 +48,8 @@ export interface GoalResult {
 export interface CaseResult {
   readonly id: string;
   readonly title: string;
+  /** Each side ran once, untimed, before the rounds. */
+  readonly warmedUp: boolean;
   readonly sides: readonly SideResult[];
   readonly comparisons: readonly ComparisonResult[];
   readonly goals: readonly GoalResult[];

@@ -21,6 +21,7 @@ export interface Side {
   readonly description: string;
   /** Fewer rounds than the section's, for a side too slow to repeat (the page shows the count). */
   readonly rounds?: number;
+  /** One round (0-based), or -1 for the untimed warm-up. */
   run(round: number): Promise<RoundResult>;
 }
 
@@ -59,8 +60,13 @@ export class BenchSection {
     this.notes.push(text);
   }
 
-  /** Runs every side once per round, in an order rotated each round, and keeps the case. */
-  async measure(id: string, title: string, sides: readonly Side[]): Promise<MeasuredCase> {
+  /**
+   * Runs every side once per round, in an order rotated each round, and keeps the case. `warmUp` runs each side
+   * once first and discards it (caches filled, a lazily built bundle built), when the first run is not the
+   * figure a user would see again.
+   */
+  async measure(id: string, title: string, sides: readonly Side[], options: { warmUp?: boolean } = {}): Promise<MeasuredCase> {
+    if (options.warmUp) for (const side of sides) await side.run(-1);
     const rounds = new Map<string, RoundResult[]>(sides.map((side) => [side.name, []]));
     for (let round = 0; round < this.options.rounds; round++) {
       for (const side of roundOrder(sides, round)) {
@@ -73,7 +79,7 @@ export class BenchSection {
         console.log(`[${this.options.id} ${title}] round ${round + 1}/${side.rounds ?? this.options.rounds} ${side.name}: ${shown} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
       }
     }
-    const measured = new MeasuredCase(id, title, sides.map((side) => sideResult(side, rounds.get(side.name)!)));
+    const measured = new MeasuredCase(id, title, sides.map((side) => sideResult(side, rounds.get(side.name)!)), options.warmUp === true);
     this.cases.push(measured.result);
     return measured;
   }
@@ -106,8 +112,8 @@ export class MeasuredCase {
   private readonly goals: GoalResult[] = [];
   readonly result: CaseResult;
 
-  constructor(id: string, title: string, private readonly sides: readonly SideResult[]) {
-    this.result = { id, title, sides, comparisons: this.comparisons, goals: this.goals };
+  constructor(id: string, title: string, private readonly sides: readonly SideResult[], warmedUp: boolean) {
+    this.result = { id, title, warmedUp, sides, comparisons: this.comparisons, goals: this.goals };
   }
 
   median(side: string, metric: MetricName): number {

@@ -8,8 +8,8 @@ import { Plugin, build } from 'esbuild';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { MOCK_PROVIDER_BUNDLE_PATH, bundleMockProvider } from '../mock-provider/bundle';
+import { PROJECT_ROOT } from '../upstream/dirs';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** Where `npm run build` writes the CLI bundle, relative to the repository root. */
 export const CLI_BUNDLE_PATH = path.join('dist', 'aigw-scale.js');
 /** The CLI bundle's file name in a pod (the BenchJob's ConfigMap key). */
@@ -29,13 +29,13 @@ const CLI_EXTERNALS = ['canvas'];
  * itself must not end up in the bundle (it needs a native binary).
  */
 function cliReplacements(mockProviderCode: string): Plugin {
-  const mockBundleModule = path.join(REPO_ROOT, 'src', 'mock-provider', 'bundle.ts');
-  const cliBundleModule = path.join(REPO_ROOT, 'src', 'cli', 'bundle.ts');
+  const mockBundleModule = path.join(PROJECT_ROOT, 'src', 'mock-provider', 'bundle.ts');
+  const cliBundleModule = path.join(PROJECT_ROOT, 'src', 'cli', 'bundle.ts');
   return {
     name: 'aigw-scale-cli-replacements',
     setup(pluginBuild) {
       pluginBuild.onResolve({ filter: /^esbuild$/ }, (args) => ({
-        errors: [{ text: `esbuild must not be bundled into the CLI (imported by ${path.relative(REPO_ROOT, args.importer)}); route the import through a replaced module` }],
+        errors: [{ text: `esbuild must not be bundled into the CLI (imported by ${path.relative(PROJECT_ROOT, args.importer)}); route the import through a replaced module` }],
       }));
       pluginBuild.onLoad({ filter: /bundle\.ts$/ }, (args) => {
         if (args.path === mockBundleModule) {
@@ -72,8 +72,8 @@ function cliReplacements(mockProviderCode: string): Plugin {
 export async function bundleCli(): Promise<string> {
   const mockProviderCode = await bundleMockProvider();
   const result = await build({
-    stdin: { contents: "require('./src/cli/main').main(process.argv);", resolveDir: REPO_ROOT, sourcefile: 'aigw-scale-cli.js', loader: 'js' },
-    absWorkingDir: REPO_ROOT, // stable output for the same sources (the pod template carries its checksum)
+    stdin: { contents: "require('./src/cli/main').main(process.argv);", resolveDir: PROJECT_ROOT, sourcefile: 'aigw-scale-cli.js', loader: 'js' },
+    absWorkingDir: PROJECT_ROOT, // stable output for the same sources (the pod template carries its checksum)
     bundle: true,
     platform: 'node',
     target: 'node20',

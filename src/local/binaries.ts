@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PROJECT_ROOT } from '../upstream/dirs';
 
 /** The build script: the single place where component versions are pinned. */
-export const BUILD_SCRIPT = path.join(__dirname, 'build-binaries.sh');
+export const BUILD_SCRIPT = path.join(PROJECT_ROOT, 'src', 'local', 'build-binaries.sh');
 
 export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
 export type Component = (typeof COMPONENTS)[number];

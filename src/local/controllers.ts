@@ -35,7 +35,7 @@ import { AI_GATEWAY_NAMESPACE, ENVOY_GATEWAY_CHART, ENVOY_GATEWAY_NAMESPACE } fr
 import { Cluster, messageOf } from '../kube/cluster';
 import { installCrds } from '../kube/crds';
 import { CustomResourceDefinition, readCrdDir } from '../upstream/crds';
-import { resolveChartsDir, resolveCrdDir } from '../upstream/dirs';
+import { PROJECT_ROOT, resolveChartsDir, resolveCrdDir } from '../upstream/dirs';
 import { BinaryPaths, ControllerComponent, CONTROLLER_COMPONENTS, requireBinaries } from './binaries';
 import { FORWARDER_JS, httpOk, tcpOpen } from './netns-bridge';
 import { freePort } from './ports';
@@ -169,7 +169,7 @@ export async function startControllers(ctx: ControllerContext, options: Controll
   await ctx.start(EXTENSION_RECORDER, process.execPath, [
     '-r',
     require.resolve('tsx/cjs'),
-    path.join(__dirname, 'extension-recorder.ts'),
+    path.join(PROJECT_ROOT, 'src', 'local', 'extension-recorder.ts'),
     ...['--listen', `127.0.0.1:${recorderPort}`, '--upstream', extensionServer, '--out', extensionCalls, '--ready', recorderReady],
   ]);
   await ctx.waitFor('the extension recorder', async () => fs.existsSync(recorderReady), 30_000);

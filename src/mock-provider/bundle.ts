@@ -7,13 +7,13 @@
 
 import { Plugin, build } from 'esbuild';
 import * as path from 'node:path';
+import { PROJECT_ROOT } from '../upstream/dirs';
 
 /** The bundle's entry point. */
-export const MOCK_PROVIDER_ENTRY = path.join(__dirname, 'cli-entry.ts');
+export const MOCK_PROVIDER_ENTRY = path.join(PROJECT_ROOT, 'src', 'mock-provider', 'cli-entry.ts');
 /** Where `npm run build` writes the bundle, relative to the repository root. */
 export const MOCK_PROVIDER_BUNDLE_PATH = path.join('dist', 'mock-provider.js');
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Fails the build when the server imports anything but node built-ins and its own files. */
 const standaloneOnly: Plugin = {
@@ -26,7 +26,7 @@ const standaloneOnly: Plugin = {
         const resolved = path.resolve(args.resolveDir, args.path);
         if (path.dirname(resolved) === ownDir && path.basename(resolved) !== 'bundle') return undefined;
       }
-      return { errors: [{ text: `the mock provider must stand alone: ${JSON.stringify(args.path)} imported by ${path.relative(REPO_ROOT, args.importer)} is neither a node: built-in nor a file of src/mock-provider/` }] };
+      return { errors: [{ text: `the mock provider must stand alone: ${JSON.stringify(args.path)} imported by ${path.relative(PROJECT_ROOT, args.importer)} is neither a node: built-in nor a file of src/mock-provider/` }] };
     });
   },
 };
@@ -35,7 +35,7 @@ const standaloneOnly: Plugin = {
 export async function bundleMockProvider(): Promise<string> {
   const result = await build({
     entryPoints: [MOCK_PROVIDER_ENTRY],
-    absWorkingDir: REPO_ROOT, // stable path comments, so the same sources give the same bytes (and checksum)
+    absWorkingDir: PROJECT_ROOT, // stable path comments, so the same sources give the same bytes (and checksum)
     bundle: true,
     platform: 'node',
     target: 'node20',

@@ -2,8 +2,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AI_GATEWAY_VERSION } from '../install/facts';
 
-/** The project root (this file lives in src/upstream/). */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The project root: the nearest folder above this file holding aigw-scale's package.json. This file runs from
+ * src/upstream/ (tsx, jest) or from the CLI's local bundle in dist/ (bin/local-bundle.cjs); elsewhere (the
+ * bundle in a pod) the folder two levels up, which nothing there reads.
+ */
+export const PROJECT_ROOT = findProjectRoot(__dirname);
+
+function findProjectRoot(from: string): string {
+  for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'aigw-scale') return dir;
+  }
+  return path.resolve(from, '..', '..');
+}
 
 /** Upstream files the project reads but never contains, each found through a setting. */
 const UPSTREAM = {

@@ -58,6 +58,15 @@ describe('benchmark harness', () => {
     expect(markdown).toContain('| wall time (whole process) | **2.00 s** (1.00 s – 9.00 s) | **20.0 s** (10.0 s – 30.0 s) | 100 s |');
   });
 
+  it('a warm-up runs each side once before the rounds and is not counted', async () => {
+    const section = new BenchSection({ id: 'synth', title: 'Synthesis', method: '', rounds: 2, pageDir });
+    const ours = side('ours', [1, 2]);
+    await section.measure('c', 'c', [ours], { warmUp: true });
+    expect(ours.calls).toEqual([-1, 0, 1]);
+    expect(section.finish().cases[0]).toMatchObject({ warmedUp: true, sides: [{ rounds: 2, metrics: { wallSeconds: { samples: [1, 2] } } }] });
+    expect(fs.readFileSync(path.join(pageDir, 'benchmarks.md'), 'utf8')).toContain('after one untimed warm-up run of each side');
+  });
+
   it('a higher-is-better metric divides the other way, and a share below 1 shows as a percentage', async () => {
     const section = new BenchSection({ id: 'apply', title: 'Apply', method: 'how', rounds: 1, pageDir });
     const measured = await section.measure('c', 'c', [
