@@ -2,7 +2,7 @@
  * The Pulumi CLI run offline against a throwaway backend: shared by the end-to-end tests (tests/e2e/) and
  * `npm run bench:pulumi`, so it lives with the benchmarks, which import nothing from tests/.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -34,6 +34,18 @@ export interface PulumiRun {
   readonly seconds: number;
 }
 
+/** A run given a time budget: `stoppedAtBudget` when it was interrupted at the budget (then it did not finish). */
+export interface BudgetedRun extends PulumiRun {
+  readonly stoppedAtBudget: boolean;
+}
+
+/** After the budget's SIGINT, how long Pulumi may take to finish its in-flight steps and write the state. */
+const CANCEL_GRACE_MS = 120_000;
+/** After the second SIGINT (Pulumi then stops its plugins at once), how long before SIGKILL. */
+const TERMINATE_GRACE_MS = 30_000;
+/** How much of a run's output is kept for error messages. */
+const OUTPUT_TAIL = 8000;
+
 /**
  * A Pulumi CLI session for one test file: its own file backend and PULUMI_HOME in a temp directory, the stack's
  * secrets encrypted with a throwaway passphrase, offline (no update checks, no plugin downloads).
@@ -42,7 +54,8 @@ export class PulumiSession {
   readonly home = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-scale-e2e-pulumi-'));
   readonly env: NodeJS.ProcessEnv;
 
-  constructor(kubeconfig: string) {
+  /** `extraEnv`: more variables for every command, e.g. `PULUMI_SKIP_CHECKPOINTS`. */
+  constructor(kubeconfig: string, extraEnv: NodeJS.ProcessEnv = {}) {
     const tools = pulumiToolDirs();
     fs.mkdirSync(path.join(this.home, 'state'));
     this.env = {
@@ -56,6 +69,7 @@ export class PulumiSession {
       PULUMI_NODEJS_TRANSPILE_ONLY: 'true',
       ...(tools.built ? { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true' } : {}),
       KUBECONFIG: kubeconfig,
+      ...extraEnv,
     };
   }
 
@@ -70,6 +84,40 @@ export class PulumiSession {
     const result = this.run(...args);
     if (result.status !== 0) throw new Error(`pulumi ${args.join(' ')} exited ${result.status}:\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
     return result;
+  }
+
+  /**
+   * Runs with a time budget. At the budget Pulumi gets SIGINT, which cancels the operation the way Ctrl-C does:
+   * the engine lets its in-flight steps finish and writes the state. If it has not exited after a grace period, a
+   * second SIGINT stops it and its plugins at once, and SIGKILL follows if even that hangs.
+   */
+  runWithin(budgetSeconds: number, ...args: string[]): Promise<BudgetedRun> {
+    const started = performance.now();
+    const child = spawn('pulumi', [...args, '--non-interactive'], { cwd: PROJECT_ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = { stdout: '', stderr: '' };
+    const keep = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => (output[stream] = (output[stream] + chunk.toString()).slice(-OUTPUT_TAIL));
+    child.stdout.on('data', keep('stdout'));
+    child.stderr.on('data', keep('stderr'));
+    let stoppedAtBudget = false;
+    const timers: NodeJS.Timeout[] = [];
+    if (Number.isFinite(budgetSeconds)) {
+      timers.push(
+        setTimeout(() => {
+          stoppedAtBudget = true;
+          child.kill('SIGINT');
+          timers.push(setTimeout(() => child.kill('SIGINT'), CANCEL_GRACE_MS));
+          timers.push(setTimeout(() => child.kill('SIGKILL'), CANCEL_GRACE_MS + TERMINATE_GRACE_MS));
+        }, budgetSeconds * 1000),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (status) => {
+        timers.forEach(clearTimeout);
+        // A command that still exited 0 after the SIGINT had finished its work anyway.
+        resolve({ status, ...output, seconds: (performance.now() - started) / 1000, stoppedAtBudget: stoppedAtBudget && status !== 0 });
+      });
+    });
   }
 
   /**
