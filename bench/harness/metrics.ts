@@ -10,11 +10,13 @@ export interface MetricDefinition {
 
 export const METRICS = {
   wallSeconds: { label: 'wall time (whole process)', unit: 's', better: 'lower' },
+  requestSeconds: { label: 'wall time (requests only, in process)', unit: 's', better: 'lower' },
   inProcessSeconds: { label: 'synthesis time (in process)', unit: 's', better: 'lower' },
   peakRssBytes: { label: 'peak RSS', unit: 'bytes', better: 'lower' },
   objectsPerSecond: { label: 'objects/s', unit: 'per-second', better: 'higher' },
   apiserverPeakRssBytes: { label: 'kube-apiserver peak RSS', unit: 'bytes', better: 'lower' },
   etcdPeakRssBytes: { label: 'etcd peak RSS', unit: 'bytes', better: 'lower' },
+  apiserverCpuSeconds: { label: 'kube-apiserver CPU time', unit: 's', better: 'lower' },
   totalSeconds: { label: 'total time, all routes ready', unit: 's', better: 'lower' },
   detectionMs: { label: 'detection resolution p50 (last failure → first success)', unit: 'ms', better: 'lower' },
   detectionP99Ms: { label: 'detection resolution p99', unit: 'ms', better: 'lower' },
@@ -27,6 +29,7 @@ export const METRICS = {
   latencyP99Ms: { label: 'latency p99', unit: 'ms', better: 'lower' },
   failedRequests: { label: 'failed requests (errors, timeouts, non-2xx)', unit: 'count', better: 'lower' },
   callMs: { label: 'one call, request to last byte of the answer', unit: 'ms', better: 'lower' },
+  firstProbeAnswers: { label: 'timed routes answered on their first probe (no detection window)', unit: 'count', better: 'higher' },
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricName = keyof typeof METRICS;

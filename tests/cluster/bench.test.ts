@@ -6,7 +6,7 @@ import * as YAML from 'yaml';
 import { Cluster } from '../../src/kube/cluster';
 import { startMockProvider } from '../../src/mock-provider';
 import { parseResults } from '../../src/results/schema';
-import { StandInGateway } from '../support/stand-in-gateway';
+import { StandInGateway } from '../../src/local/stand-in-gateway';
 import { BIN, cliAsync, cliAwait, connect, ensureCrds, kubeconfig, list } from './support';
 
 const ACTIVATION_DELAY_MS = 1500;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { CeilingResult } from '../../src/bench/ceiling';
 import { Cluster } from '../../src/kube/cluster';
 import { startMockProvider } from '../../src/mock-provider';
-import { StandInGateway } from '../support/stand-in-gateway';
+import { StandInGateway } from '../../src/local/stand-in-gateway';
 import { cliAwait, connect, ensureCrds } from './support';
 
 /**

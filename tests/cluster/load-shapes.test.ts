@@ -10,7 +10,7 @@ import { Cluster } from '../../src/kube/cluster';
 import { startMockProvider } from '../../src/mock-provider';
 import { BenchResults, MilestoneRecord } from '../../src/results/schema';
 import { LoadShape, Scenario } from '../../src/results/scenario';
-import { StandInFaults, StandInGateway } from '../support/stand-in-gateway';
+import { StandInFaults, StandInGateway } from '../../src/local/stand-in-gateway';
 import { connect, ensureCrds, ensureSharedNamespace, list } from './support';
 
 const ACTIVATION_DELAY_MS = 300;

@@ -12,7 +12,7 @@ import { parseResults } from '../../src/results/schema';
 import { preflight } from '../../src/bench/preflight';
 import { Cluster } from '../../src/kube/cluster';
 import { startMockProvider } from '../../src/mock-provider';
-import { StandInGateway } from '../support/stand-in-gateway';
+import { StandInGateway } from '../../src/local/stand-in-gateway';
 import { cliAwait, connect, ensureCrds } from './support';
 
 const STACK = 'mix-stack';

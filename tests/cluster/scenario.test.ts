@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { Cluster } from '../../src/kube/cluster';
 import { startMockProvider } from '../../src/mock-provider';
 import { BenchResults, parseResults } from '../../src/results/schema';
-import { StandInGateway } from '../support/stand-in-gateway';
+import { StandInGateway } from '../../src/local/stand-in-gateway';
 import { BIN, cliAwait, connect, ensureCrds, list } from './support';
 
 const SCENARIO = path.join(__dirname, '..', '..', 'examples', 'scenarios', 'local-smoke.yaml');

@@ -1,12 +1,14 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { BACKEND_ANNOTATION, MODEL_ANNOTATION, MODEL_HEADER } from '../../constructs/conventions';
-import { Cluster } from '../../src/kube/cluster';
+import { Cluster } from '../kube/cluster';
+import { METADATA_ONLY } from '../kube/inventory';
 
 /**
- * STAND-IN for Envoy + AI Gateway in tests, where Envoy cannot run: routes chat completions by `x-ai-eg-model`
- * to the mock provider, using the AIGatewayRoutes' annotations as they appear in a real apiserver. A route
- * answers only `activationDelayMs` after the stand-in first saw it, like the extproc picking up its config.
+ * STAND-IN for Envoy + AI Gateway in tests and benchmarks, where Envoy cannot run: routes chat completions by
+ * `x-ai-eg-model` to the mock provider, using the AIGatewayRoutes' annotations as they appear in a real apiserver
+ * (listed every 100 ms). A route answers only `activationDelayMs` after the stand-in first saw it, like the
+ * extproc picking up its config.
  * It forwards with the Host of the backend's Service, so the mock answers with that backend's identity.
  * `faults` makes chosen models misbehave, for tests of the runner's readiness rule and health gate, or caps the
  * routes its config takes, for the ceiling search.
@@ -15,6 +17,11 @@ export class StandInGateway {
   private readonly routes = new Map<string, { backend: string; activeAtMs: number; answered: number }>();
   /** When each model started answering (epoch ms), one entry per time the stand-in saw its route appear. */
   readonly activations = new Map<string, number[]>();
+  /**
+   * Per model, when the last request refused before its first forwarded one arrived, and when that one arrived
+   * (epoch ms): how finely a client detected the route, measured the same way for any client.
+   */
+  readonly detections = new Map<string, { lastRefusedMs?: number; firstForwardedMs?: number }>();
   private poller?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private server?: http.Server;
@@ -44,7 +51,8 @@ export class StandInGateway {
   }
 
   private async poll(): Promise<void> {
-    const response = await this.cluster.request('GET', `/apis/aigateway.envoyproxy.io/v1beta1/namespaces/${this.namespace}/aigatewayroutes`);
+    // Metadata only: the annotations are all it reads, and the list is repeated every 100 ms at thousands of routes.
+    const response = await this.cluster.request('GET', `/apis/aigateway.envoyproxy.io/v1beta1/namespaces/${this.namespace}/aigatewayroutes`, undefined, undefined, METADATA_ONLY);
     if (response.status !== 200) return;
     // Over capacity the config stops updating, as Envoy Gateway skips publishing when a translation fails: the
     // routes served so far stay served, new ones never are.
@@ -64,13 +72,18 @@ export class StandInGateway {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const route = this.routes.get(String(req.headers[MODEL_HEADER] ?? ''));
-    if (!route || Date.now() < route.activeAtMs) {
+    const model = String(req.headers[MODEL_HEADER] ?? '');
+    const route = this.routes.get(model);
+    const arrivedMs = Date.now();
+    const detection = this.detections.get(model) ?? this.detections.set(model, {}).get(model)!;
+    if (!route || arrivedMs < route.activeAtMs) {
+      if (detection.firstForwardedMs === undefined) detection.lastRefusedMs = arrivedMs;
       req.resume();
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"no route (stand-in gateway)"}}');
       return;
     }
-    if (this.faults.flapping?.has(String(req.headers[MODEL_HEADER])) && route.answered++ % 2 === 1) {
+    detection.firstForwardedMs ??= arrivedMs;
+    if (this.faults.flapping?.has(model) && route.answered++ % 2 === 1) {
       req.resume();
       res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"flapping (stand-in gateway)"}}');
       return;
