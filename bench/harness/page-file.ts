@@ -14,20 +14,24 @@ export function readPage(pageDir: string): BenchmarksPage {
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BenchmarksPage) : { sections: [] };
 }
 
-/**
- * Replaces one section of the page and re-renders it. The README's block is rewritten only when the page is the
- * project's own docs/ (a run with --page-dir elsewhere leaves the README alone).
- */
+/** Replaces one section of the page (or adds it) and re-renders the page; see `renderPageFiles`. */
 export function writePageSection(pageDir: string, section: SectionResult): string[] {
   const rank = (id: string) => (SECTION_ORDER.includes(id) ? SECTION_ORDER.indexOf(id) : SECTION_ORDER.length);
   const sections = [...readPage(pageDir).sections.filter((s) => s.id !== section.id), section].sort((a, b) => rank(a.id) - rank(b.id));
-  const page: BenchmarksPage = { sections };
   fs.mkdirSync(pageDir, { recursive: true });
-  const json = path.join(pageDir, 'benchmarks.json');
+  fs.writeFileSync(path.join(pageDir, 'benchmarks.json'), `${JSON.stringify({ sections }, null, 2)}\n`);
+  return renderPageFiles(pageDir);
+}
+
+/**
+ * Renders benchmarks.md from benchmarks.json, and the README's block when the page is the project's own docs/
+ * (a run with --page-dir elsewhere leaves the README alone). Returns the files written.
+ */
+export function renderPageFiles(pageDir: string): string[] {
+  const page: BenchmarksPage = readPage(pageDir);
   const markdown = path.join(pageDir, 'benchmarks.md');
-  fs.writeFileSync(json, `${JSON.stringify(page, null, 2)}\n`);
   fs.writeFileSync(markdown, renderPage(page));
-  const written = [json, markdown];
+  const written = [path.join(pageDir, 'benchmarks.json'), markdown];
   if (path.resolve(pageDir) === path.join(PROJECT_DIR, 'docs')) {
     const readme = path.join(PROJECT_DIR, 'README.md');
     fs.writeFileSync(readme, replaceReadmeBlock(fs.readFileSync(readme, 'utf8'), page));
