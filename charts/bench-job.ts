@@ -19,7 +19,8 @@ import { ENVOY_GATEWAY_NAMESPACE } from '../src/install/facts';
  *
  * Objects (apply order): the fixture Namespace, the ServiceAccount, a Role + RoleBinding in that namespace (the
  * fixture's kinds), a ClusterRole + ClusterRoleBinding (cluster-scoped reads, the run's GatewayClass), with
- * `--profiles` a Role + RoleBinding in Envoy Gateway's namespace (its pod proxy), the code ConfigMap and the Job. The run itself creates and deletes its fixture (its own ApplySet, fixture id
+ * `--profiles` a Role + RoleBinding in Envoy Gateway's namespace (its pod proxy and config), with `--find-ceiling` one in
+ * each controller's namespace (their logs), the code ConfigMap and the Job. The run itself creates and deletes its fixture (its own ApplySet, fixture id
  * `fixtureId`) inside the namespace; these objects carry the id `<fixtureId>-runner`, so `aigw-scale apply DIR`
  * and the run never share an ApplySet, and the run never deletes its own Job.
  *
@@ -48,7 +49,9 @@ export interface BenchJobProps extends FixtureSpecInput {
   readonly kubeletSummary?: boolean;
   /**
    * More `bench` flags, e.g. ["--batch-size", "100", "--per-route-timeout", "300000"]. `--milestone KIND:…` grants list
-   * and watch on KIND (one of MILESTONE_KINDS); `--profiles` grants `pods/proxy` get in envoyGatewayNamespace. @default none
+   * and watch on KIND (one of MILESTONE_KINDS); `--profiles` grants `pods/proxy` get and reading Envoy Gateway's config
+   * in envoyGatewayNamespace; `--find-ceiling` grants the evidence it reads (BenchRbacProps.ceilingEvidence); `--repeat k`
+   * grants each repeat's GatewayClass. @default none
    */
   readonly benchArgs?: readonly string[];
   /** Name of the Job, its ServiceAccount, Role and ConfigMap (`<name>-code`). @default "aigw-scale-bench" */
@@ -114,10 +117,15 @@ export function envoyServiceUrl(namespace: string, gatewayName: string, envoyGat
   return `http://${envoyServiceName(namespace, gatewayName)}.${envoyGatewayNamespace}.svc.cluster.local:${port}`;
 }
 
-/** What the run's own flags make it do beyond the fixture: watch milestone kinds, profile through the pod proxy. */
-function benchArgNeeds(benchArgs: readonly string[]): { milestoneKinds: string[]; profiles: boolean } {
-  const specs = benchArgs.flatMap((arg, i) => (arg === '--milestone' ? [benchArgs[i + 1] ?? ''] : arg.startsWith('--milestone=') ? [arg.slice('--milestone='.length)] : []));
-  return { milestoneKinds: [...new Set(specs.map((spec) => spec.trim().split(':')[0]))], profiles: benchArgs.includes('--profiles') };
+/**
+ * What the run's own flags make it do beyond the fixture: watch milestone kinds, profile through the pod proxy, read
+ * the ceiling's evidence, repeat on fresh fixtures (each with its own GatewayClass).
+ */
+function benchArgNeeds(benchArgs: readonly string[]): { milestoneKinds: string[]; profiles: boolean; ceiling: boolean; repeat: number } {
+  const values = (flag: string) => benchArgs.flatMap((arg, i) => (arg === flag ? [benchArgs[i + 1] ?? ''] : arg.startsWith(`${flag}=`) ? [arg.slice(flag.length + 1)] : []));
+  const specs = values('--milestone');
+  const repeat = Number(values('--repeat').at(-1) ?? 1);
+  return { milestoneKinds: [...new Set(specs.map((spec) => spec.trim().split(':')[0]))], profiles: benchArgs.includes('--profiles'), ceiling: benchArgs.includes('--find-ceiling'), repeat };
 }
 
 interface Resolved {
@@ -129,6 +137,10 @@ interface Resolved {
   milestoneKinds: string[];
   /** The run's `--profiles`: Envoy Gateway's pprof through the pod proxy. */
   profiles: boolean;
+  /** The run's `--find-ceiling`: evidence read when a ramp step fails. */
+  ceiling: boolean;
+  /** The run's `--repeat`: runs on fresh fixtures. */
+  repeat: number;
 }
 
 function resolve(props: BenchJobProps): Resolved {
@@ -153,6 +165,7 @@ function resolve(props: BenchJobProps): Resolved {
   if (props.activeDeadlineSeconds !== undefined && (!isInt(props.activeDeadlineSeconds) || props.activeDeadlineSeconds < 1)) problems.push(`activeDeadlineSeconds ${props.activeDeadlineSeconds}: a positive integer`);
   const needs = benchArgNeeds(props.benchArgs ?? []);
   for (const kind of needs.milestoneKinds.filter((k) => !(k in MILESTONE_KINDS))) problems.push(`benchArgs --milestone ${kind}: the BenchJob grants watches on ${Object.keys(MILESTONE_KINDS).join(', ')} only`);
+  if (!isInt(needs.repeat) || needs.repeat < 1) problems.push(`benchArgs --repeat ${needs.repeat}: a positive integer`);
   if (problems.length > 0 || !fixture) throw new Error(`Invalid BenchJob props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return { name, fixture, kubeletSummary: props.kubeletSummary ?? true, ...needs };
 }
@@ -235,6 +248,8 @@ export class BenchJob extends Construct {
       kubeletSummary: r.kubeletSummary,
       milestoneKinds: r.milestoneKinds,
       profileNamespace: r.profiles ? props.envoyGatewayNamespace ?? ENVOY_GATEWAY_NAMESPACE : undefined,
+      ceilingEvidence: r.ceiling,
+      repeat: r.repeat,
       controllerDeployments: props.controllerDeployments,
       requiredCrds: props.requiredCrds,
     });

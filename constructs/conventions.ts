@@ -33,6 +33,8 @@ export const backendName = (index: number): string => `backend-${pad(index, BACK
 export const backendIndexForRoute = (routeIndex: number, backends: number): number => ((routeIndex - 1) % backends) + 1;
 /** Cluster-scoped objects carry the fixture id in their name so fixtures never share them. */
 export const gatewayClassName = (fixtureId: string): string => `aigw-scale-${fixtureId}`;
+/** The fixture ids of `bench --repeat k`: one run keeps the id, k > 1 runs get `<id>-r1` … `<id>-rk`. */
+export const repeatFixtureIds = (fixtureId: string, repeat: number): string[] => (repeat === 1 ? [fixtureId] : Array.from({ length: repeat }, (_, i) => `${fixtureId}-r${i + 1}`));
 
 /** Labels every object of a fixture carries. */
 export function fixtureLabels(fixtureId: string): Record<string, string> {

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import * as YAML from 'yaml';
 import { Cluster, messageOf } from '../kube/cluster';
 import { ENVOY_GATEWAY_PODS, listPods } from '../kube/gateway-envoy';
+import { ENVOY_GATEWAY_CONFIG_MAP } from '../install/facts';
 import { Component, ProfileRecord } from '../results/schema';
 import { nowMs } from '../time/clock';
 
@@ -49,8 +50,8 @@ export function localProfileSource(component: Component, baseUrl: string): Profi
 export async function clusterProfileSources(cluster: Cluster): Promise<{ sources: ProfileSource[]; notProfiled: string[] }> {
   const notProfiled = ['ai-gateway-controller: not profiled (its pprof endpoint listens on 127.0.0.1:6060 inside the pod, out of the apiserver proxy\'s reach)'];
   const selector = ENVOY_GATEWAY_PODS;
-  const configMap = `${selector.namespace}/envoy-gateway-config`;
-  const config = await cluster.requestRetrying('GET', `/api/v1/namespaces/${selector.namespace}/configmaps/envoy-gateway-config`);
+  const configMap = `${selector.namespace}/${ENVOY_GATEWAY_CONFIG_MAP}`;
+  const config = await cluster.requestRetrying('GET', `/api/v1/namespaces/${selector.namespace}/configmaps/${ENVOY_GATEWAY_CONFIG_MAP}`);
   const admin: { enablePprof?: boolean; address?: { host?: string; port?: number } } | undefined =
     config.status === 200 ? YAML.parse(config.body.data?.['envoy-gateway.yaml'] ?? '')?.admin ?? {} : undefined;
   const fix = 'request profiles at install (Pulumi stack: `aigw-scale:profiles: true`; Helm: config.envoyGateway.admin.enablePprof: true, with admin.address on the pod\'s addresses)';

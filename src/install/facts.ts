@@ -14,6 +14,8 @@ export const ENVOY_GATEWAY_CHART = `gateway-helm-${ENVOY_GATEWAY_VERSION}`;
 
 /** Release namespaces of the two charts (their documented defaults). */
 export const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
+/** gateway-helm's ConfigMap in its namespace holding the EnvoyGateway config (where `bench --profiles` finds pprof). */
+export const ENVOY_GATEWAY_CONFIG_MAP = 'envoy-gateway-config';
 export const AI_GATEWAY_NAMESPACE = 'envoy-ai-gateway-system';
 
 /** The AI Gateway chart's fixed name for the controller's Deployment and Service (the extension server). */

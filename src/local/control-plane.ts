@@ -43,6 +43,8 @@ export interface LocalClusterState {
   readonly processes: ProcessRecord[];
   /** Set when `up` ran the real controllers (`--controllers`). */
   controllers?: ControllersInfo;
+  /** The apiserver's audit log (JSON lines), with `auditServiceAccounts`. */
+  readonly auditLog?: string;
 }
 
 export interface UpOptions {
@@ -57,6 +59,11 @@ export interface UpOptions {
   readonly controllers?: boolean;
   /** The gRPC message limit for the extension call, both sides (with `controllers`). @default "25Mi" */
   readonly grpcMaxMessageSize?: string;
+  /**
+   * Audit every request made as a ServiceAccount (Metadata level: who, verb, object, response code; no bodies, no
+   * tokens) to logs/audit.log, so tests can compare what a ServiceAccount is granted with what it used. @default false
+   */
+  readonly auditServiceAccounts?: boolean;
   /** State directory. @default localDir() */
   readonly dir?: string;
   readonly onProgress?: (line: string) => void;
@@ -118,7 +125,8 @@ export async function upLocalCluster(options: UpOptions = {}): Promise<LocalClus
   const [etcdClient, etcdPeer, apiserverPort, kcmPort, schedulerPort, kwokPort] = await Promise.all(Array.from({ length: 6 }, freePort));
   const server = `https://127.0.0.1:${apiserverPort}`;
   const kubeconfig = path.join(dir, 'kubeconfig');
-  const state: LocalClusterState = { version: 1, dataDir, kubeconfig, server, controlPlaneOnly, nodes, startedAt: new Date().toISOString(), processes: [] };
+  const auditLog = options.auditServiceAccounts ? path.join(dir, 'logs', 'audit.log') : undefined;
+  const state: LocalClusterState = { version: 1, dataDir, kubeconfig, server, controlPlaneOnly, nodes, startedAt: new Date().toISOString(), processes: [], auditLog };
   const save = () => fs.writeFileSync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
   const spawnRecorded = (name: AnyComponent | HelperProcess, binary: string, args: string[], startOptions: StartOptions = {}): ProcessRecord => {
     const logFile = path.join(dir, 'logs', `${name}.log`);
@@ -149,7 +157,7 @@ export async function upLocalCluster(options: UpOptions = {}): Promise<LocalClus
     ]);
     await waitFor(`etcd on :${etcdClient}`, () => httpOk(`http://127.0.0.1:${etcdClient}/health`), 30_000, state);
 
-    start('kube-apiserver', apiserverArgs(pki, etcdClient, apiserverPort));
+    start('kube-apiserver', [...apiserverArgs(pki, etcdClient, apiserverPort), ...(auditLog ? auditArgs(dataDir, auditLog) : [])]);
     writeKubeconfig(kubeconfig, server, pki);
     await waitFor(`kube-apiserver on :${apiserverPort}`, () => httpsOk(`${server}/readyz`, pki), 90_000, state);
     log(`kube-apiserver ready at ${server}`);
@@ -241,6 +249,14 @@ function apiserverArgs(pki: LocalPki, etcdPort: number, port: number): string[] 
     '--endpoint-reconciler-type=none',
     '--kubelet-preferred-address-types=InternalIP', // kwok nodes' Hostname resolves nowhere
   ];
+}
+
+/** Metadata-level audit of ServiceAccounts' requests only (the control plane's own traffic would drown them). */
+function auditArgs(dataDir: string, logFile: string): string[] {
+  const policyFile = path.join(dataDir, 'audit-policy.yaml');
+  const policy = { apiVersion: 'audit.k8s.io/v1', kind: 'Policy', omitStages: ['RequestReceived'], rules: [{ level: 'Metadata', userGroups: ['system:serviceaccounts'] }, { level: 'None' }] };
+  fs.writeFileSync(policyFile, YAML.stringify(policy));
+  return [`--audit-policy-file=${policyFile}`, `--audit-log-path=${logFile}`, '--audit-log-format=json', '--audit-log-mode=blocking'];
 }
 
 function writeKubeconfig(file: string, server: string, pki: LocalPki): void {

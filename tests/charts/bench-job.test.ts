@@ -20,7 +20,10 @@ import { CONTROLLERS, CONTROLLER_DEPLOYMENTS as BENCH_CONTROLLER_DEPLOYMENTS, RE
 
 const CODE = '#!/usr/bin/env node\nconsole.log("a stand-in CLI bundle");\n';
 const BASE: BenchJobProps = { code: CODE, routes: 100, backends: 4, namespace: 'bench', fixtureId: 'run-1' };
-const VERBS = ['create', 'get', 'list', 'patch', 'delete'];
+/** Server-side apply (a PATCH that may create), prune and cleanup; never a read-back. */
+const VERBS = ['create', 'list', 'patch', 'delete'];
+/** The ApplySet parent, read by name. */
+const PARENT_GET = { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] };
 
 const synth = (props: Partial<BenchJobProps> = {}): any[] => {
   const chart = new Chart(Testing.app(), 'test');
@@ -58,18 +61,20 @@ describe('BenchJob', () => {
     expect(synth({ createNamespace: false }).some((o) => o.kind === 'Namespace')).toBe(false);
   });
 
-  test('the Role allows exactly the fixture kinds, with the verbs the applier uses', () => {
+  test('the Role allows exactly the fixture kinds, with the verbs the applier uses, and reading the ApplySet parent', () => {
     expect(one(synth(), 'Role').rules).toEqual(perResource([
       { apiGroups: ['aigateway.envoyproxy.io'], resources: ['aigatewayroutes', 'aiservicebackends'], verbs: VERBS },
       { apiGroups: ['gateway.envoyproxy.io'], resources: ['backends'], verbs: VERBS },
       { apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways'], verbs: VERBS },
       { apiGroups: [''], resources: ['configmaps'], verbs: VERBS },
+      PARENT_GET,
     ]));
     expect(one(synth({ mockProvider: true, apiKeyAuth: true, connectionBufferLimit: '32Mi' }), 'Role').rules).toEqual(perResource([
       { apiGroups: ['aigateway.envoyproxy.io'], resources: ['aigatewayroutes', 'aiservicebackends', 'backendsecuritypolicies'], verbs: VERBS },
       { apiGroups: ['gateway.envoyproxy.io'], resources: ['backends', 'clienttrafficpolicies'], verbs: VERBS },
       { apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways'], verbs: VERBS },
       { apiGroups: [''], resources: ['configmaps', 'services', 'secrets'], verbs: VERBS },
+      PARENT_GET,
       { apiGroups: ['apps'], resources: ['deployments'], verbs: VERBS },
     ]));
     const binding = one(synth(), 'RoleBinding');
@@ -81,14 +86,14 @@ describe('BenchJob', () => {
     const rules = one(synth(), 'ClusterRole').rules;
     expect(rules).toEqual(perResource([
       { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses'], verbs: ['create', 'list'] },
-      { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses'], resourceNames: ['aigw-scale-run-1'], verbs: ['get', 'patch', 'delete'] },
+      { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses'], resourceNames: ['aigw-scale-run-1'], verbs: ['patch', 'delete'] },
       { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], resourceNames: REQUIRED_CRDS, verbs: ['get'] },
       { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['envoy-gateway', 'ai-gateway-controller'], verbs: ['get'] },
       { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
       { apiGroups: [''], resources: ['configmaps'], verbs: ['list'] },
       { apiGroups: ['aigateway.envoyproxy.io'], resources: ['aigatewayroutes'], verbs: ['list'] },
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
-      { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['list'] },
       { apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] },
       { nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/version'], verbs: ['get'] },
     ]));
@@ -98,7 +103,7 @@ describe('BenchJob', () => {
     expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'aigw-scale-bench', namespace: 'bench' }]); // cdk8s-plus names the core group
   });
 
-  test('the run\'s --milestone and --profiles flags grant exactly the watch and pods/proxy they use', () => {
+  test('the run\'s --milestone and --profiles flags grant exactly the watch, pods/proxy and config read they use', () => {
     const objects = synth({ benchArgs: ['--milestone', 'HTTPRoute:Accepted@parents', '--milestone=AIGatewayRoute:Accepted', '--profiles'] });
     const role = objects.find((o) => o.kind === 'Role' && o.metadata.namespace === 'bench');
     expect(role.rules.slice(-2)).toEqual(perResource([
@@ -108,10 +113,35 @@ describe('BenchJob', () => {
     // the pod proxy only in Envoy Gateway's namespace, where the profiles are taken
     const profiles = objects.filter((o) => o.metadata.namespace === 'envoy-gateway-system');
     expect(profiles.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Role/aigw-scale-bench-bench-profiles', 'RoleBinding/aigw-scale-bench-bench-profiles']);
-    expect(profiles[0].rules).toEqual([{ apiGroups: [''], resources: ['pods/proxy'], verbs: ['get'] }]);
+    expect(profiles[0].rules).toEqual([
+      { apiGroups: [''], resources: ['pods/proxy'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['envoy-gateway-config'], verbs: ['get'] }, // where pprof listens
+    ]);
     expect(profiles[1].roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'aigw-scale-bench-bench-profiles' });
     expect(profiles[1].subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'aigw-scale-bench', namespace: 'bench' }]);
     expect(() => synth({ benchArgs: ['--milestone', 'Pod:Ready'] })).toThrow(/--milestone Pod/);
+  });
+
+  test('the run\'s --find-ceiling grants what the search lists and reads as evidence, the controllers\' logs in their namespaces only', () => {
+    const objects = synth({ benchArgs: ['--find-ceiling'] });
+    const role = objects.find((o) => o.kind === 'Role' && o.metadata.namespace === 'bench');
+    expect(role.rules.slice(-5)).toEqual(perResource([
+      { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+      { apiGroups: ['aigateway.envoyproxy.io'], resources: ['aigatewayroutes'], verbs: ['get'] },
+      { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes', 'gateways'], verbs: ['get'] },
+    ]));
+    const logs = objects.filter((o) => o.metadata.namespace !== 'bench' && o.metadata.namespace !== undefined);
+    expect(logs.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([...new Set(CONTROLLERS.map((c) => c.namespace))].flatMap((ns) => [`Role/${ns}/aigw-scale-bench-bench-ceiling`, `RoleBinding/${ns}/aigw-scale-bench-bench-ceiling`]));
+    for (const o of logs.filter((l) => l.kind === 'Role')) expect(o.rules).toEqual([{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }]);
+    expect(synth().some((o) => o.metadata.name.endsWith('-ceiling'))).toBe(false);
+  });
+
+  test('the run\'s --repeat k may apply and delete the GatewayClass of each repeat\'s fixture, and no other', () => {
+    const named = (objects: any[]) => one(objects, 'ClusterRole').rules.filter((r: any) => r.resources?.[0] === 'gatewayclasses' && r.resourceNames).map((r: any) => [r.resourceNames[0], r.verbs]);
+    expect(named(synth({ benchArgs: ['--repeat', '3'] }))).toEqual(['r1', 'r2', 'r3'].map((r) => [`aigw-scale-run-1-${r}`, ['patch', 'delete']]));
+    expect(named(synth({ benchArgs: ['--repeat=1'] }))).toEqual([['aigw-scale-run-1', ['patch', 'delete']]]);
+    expect(() => synth({ benchArgs: ['--repeat', '0'] })).toThrow(/--repeat 0/);
   });
 
   test('the defaults match what preflight reads', () => {

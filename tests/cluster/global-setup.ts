@@ -10,7 +10,8 @@ import { upLocalCluster } from '../../src/local/control-plane';
 export default async function globalSetup(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-scale-cluster-tests-'));
   const started = performance.now();
-  const state = await upLocalCluster({ dir, nodes: 2 });
+  // The audit log of ServiceAccounts' requests: job-rbac.test.ts compares what the BenchJob's account used with its grants.
+  const state = await upLocalCluster({ dir, nodes: 2, auditServiceAccounts: true });
   process.env.AIGW_SCALE_TEST_LOCAL_DIR = dir;
   process.env.AIGW_SCALE_LOCAL_DIR = dir; // CLI runs in the suite see this cluster as the local one
   process.env.AIGW_SCALE_TEST_KUBECONFIG = state.kubeconfig;

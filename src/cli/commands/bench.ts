@@ -24,6 +24,7 @@ import { printResult } from '../output';
 import { Progress } from '../progress';
 import { asUsageError } from './scenario';
 import { CeilingCliOptions, checkCeilingUsage, positiveInteger, runCeilingSearch } from './ceiling-run';
+import { repeatFixtureIds } from '../../../constructs/conventions';
 
 interface BenchCliOptions extends CeilingCliOptions, ClusterOptionValues, ScenarioFlags {
   scenario?: string;
@@ -182,11 +183,7 @@ export function benchCommand(): Command {
     if (!options.out) throw new UsageError('--out DIR is required (or --dry-run)');
     checkCeilingUsage(options, scenario);
     const baseId = scenario.fixture.fixtureId ?? `bench-${Date.now().toString(36)}`;
-    const runs = Array.from({ length: scenario.repeat }, (_, i) => {
-      const single = scenario.repeat === 1;
-      const id = single ? baseId : `${baseId}-r${i + 1}`;
-      return { id, spec: fixtureSpec(scenario, id), dir: single ? options.out! : path.join(options.out!, `run-${i + 1}`) };
-    });
+    const runs = repeatFixtureIds(baseId, scenario.repeat).map((id, i) => ({ id, spec: fixtureSpec(scenario, id), dir: scenario.repeat === 1 ? options.out! : path.join(options.out!, `run-${i + 1}`) }));
     const extras = await fixtureExtrasFor(scenario.fixture);
     fs.mkdirSync(options.out, { recursive: true });
     if (options.junit) fs.mkdirSync(path.dirname(path.resolve(options.junit)), { recursive: true });
