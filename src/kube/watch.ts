@@ -1,5 +1,5 @@
 import type * as http from 'node:http';
-import { Cluster, backoffMs, messageOf } from './cluster';
+import { Cluster, ClusterError, backoffMs, messageOf } from './cluster';
 
 /** What happened to an object, as a watch reports it (bookmarks and errors are handled inside the watch). */
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -52,6 +52,20 @@ export class WatchError extends Error {
   }
 }
 
+/**
+ * A watch request answered with a status worth asking again (429, 5xx): on a busy apiserver a fresh list can be
+ * followed by 429 "storage is (re)initializing" (a CRD's watch cache not ready yet) or, 3 s later, 504 "Too large
+ * resource version" (the watch cache behind the list's resourceVersion). client-go's reflector retries both.
+ */
+class TransientWatchError extends WatchError {
+  constructor(message: string, readonly retryAfter: string | undefined) {
+    super(message);
+  }
+}
+
+/** Attempts at the first watch request (Watch.start) before it gives up, as many as Cluster.requestRetrying makes. */
+const START_ATTEMPTS = 8;
+
 /** Raised inside the loop when the stored resourceVersion is too old: list again. */
 class Gone extends Error {}
 
@@ -71,7 +85,11 @@ export class Watch {
 
   private constructor(private readonly cluster: Cluster, private readonly options: WatchOptions) {}
 
-  /** Lists the collection, delivers it, and resolves once the watch stream is open. Rejects when the list fails. */
+  /**
+   * Lists the collection, delivers it, and resolves once the watch stream is open. Rejects when the list fails, or
+   * when the watch request is refused for good: at once for a status no retry changes (403, 404), after
+   * START_ATTEMPTS for transient ones (429, 5xx, connection errors; waiting as Retry-After asks, or backing off).
+   */
   static async start(cluster: Cluster, options: WatchOptions): Promise<Watch> {
     const watch = new Watch(cluster, options);
     if (options.signal) {
@@ -79,19 +97,31 @@ export class Watch {
       options.signal.addEventListener('abort', () => watch.abort.abort(), { once: true });
     }
     await watch.list();
-    let firstStream: http.IncomingMessage | undefined;
-    for (let attempt = 1; !firstStream; attempt++) {
+    watch.loop = watch.run(await watch.openFirst());
+    return watch;
+  }
+
+  /** The first watch request: lists again when the resourceVersion expired, asks again after transient answers. */
+  private async openFirst(): Promise<http.IncomingMessage> {
+    const notStarted = () => new WatchError(`watch of ${this.options.collectionPath} not started: stopped`);
+    let expired = 0;
+    for (let attempt = 1; ; attempt++) {
       try {
-        firstStream = await watch.open();
+        return await this.open();
       } catch (error) {
-        // Writes between the list and the watch can age the resourceVersion out already: list again, a few times.
-        if (!(error instanceof Gone) || attempt >= 3) throw error instanceof Gone ? new WatchError(`watching ${options.collectionPath}: the resourceVersion expired three times in a row`) : error;
-        watch.stats.relists++;
-        await watch.list();
+        if (this.stopped) throw notStarted();
+        if (error instanceof Gone) {
+          // Writes between the list and the watch can age the resourceVersion out already: list again, a few times.
+          if (++expired >= 3) throw new WatchError(`watching ${this.options.collectionPath}: the resourceVersion expired three times in a row`);
+          this.stats.relists++;
+          await this.list();
+          continue;
+        }
+        if (!(error instanceof TransientWatchError || error instanceof ClusterError) || attempt >= START_ATTEMPTS) throw error;
+        await this.pause(backoffMs(attempt, error instanceof TransientWatchError ? error.retryAfter : undefined));
+        if (this.stopped) throw notStarted();
       }
     }
-    watch.loop = watch.run(firstStream);
-    return watch;
   }
 
   /** Problems seen so far (failed requests, ERROR events), oldest first; normal resumes are not problems. */
@@ -153,7 +183,10 @@ export class Watch {
     this.options.onEvent(type, object);
   }
 
-  /** Opens a watch request from the current resourceVersion; throws Gone on 410, WatchError on other statuses. */
+  /**
+   * Opens a watch request from the current resourceVersion; throws Gone on 410, TransientWatchError on 429 and 5xx,
+   * WatchError on other statuses.
+   */
   private async open(): Promise<http.IncomingMessage> {
     const params: Record<string, string> = { watch: '1', allowWatchBookmarks: 'true', resourceVersion: this.resourceVersion };
     if (this.options.timeoutSeconds !== undefined) params.timeoutSeconds = String(this.options.timeoutSeconds);
@@ -162,7 +195,10 @@ export class Watch {
     if (response.statusCode === 200) return response;
     const body = await readAll(response);
     if (response.statusCode === 410) throw new Gone();
-    throw new WatchError(`watching ${this.options.collectionPath} failed with HTTP ${response.statusCode}: ${messageOf(parseJson(body) ?? body)}`);
+    const message = `watching ${this.options.collectionPath} failed with HTTP ${response.statusCode}: ${messageOf(parseJson(body) ?? body)}`;
+    const status = response.statusCode ?? 0;
+    if (status === 429 || status >= 500) throw new TransientWatchError(message, response.headers['retry-after'] as string | undefined);
+    throw new WatchError(message);
   }
 
   /** Reads streams until stopped: resume after a normal end, relist after Gone, back off after failures. */

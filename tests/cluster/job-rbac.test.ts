@@ -298,7 +298,9 @@ describe.each(MODES)('the BenchJob run as its ServiceAccount: $name', ({ props, 
     const invalid = result.output.split('\n').filter((line) => /^\s+invalid:/.test(line));
     const status = milestones ? 4 : 0;
     const unexpected = invalid.filter((line) => !/milestone/.test(line));
-    expect({ status: result.status, output: result.status === status && unexpected.length === 0 ? '' : result.output }).toEqual({ status, output: '' });
+    // On failure: the run's output, and what the apiserver answered the account other than 2xx (e.g. a watch's 429 or 504).
+    const answered = () => calls.filter((c) => c.code >= 300).map((c) => `${c.verb} ${c.resource}${c.namespace ? ` in ${c.namespace}` : ''}: HTTP ${c.code}`);
+    expect({ status: result.status, output: result.status === status && unexpected.length === 0 ? '' : `${result.output}\naudited answers other than 2xx: ${JSON.stringify(answered())}` }).toEqual({ status, output: '' });
     if (capacity !== undefined) {
       // the ramp failed past the capacity (so the evidence was read) and the bisection found it
       expect(JSON.parse(fs.readFileSync(path.join(out(), 'ceiling.json'), 'utf8'))).toMatchObject({ ceiling: capacity, stoppedBy: 'failure' });
