@@ -4,9 +4,10 @@ import { pulumiToolDirs } from '../pulumi-session';
 
 const NEEDS: Record<string, { components: readonly AnyComponent[]; pulumi?: boolean }> = {
   synth: { components: [] },
-  apply: { components: COMPONENTS },
+  apply: { components: ['etcd', 'kube-apiserver', 'kubectl'] },
   runner: { components: COMPONENTS },
-  pulumi: { components: COMPONENTS, pulumi: true },
+  // Each round's fresh local control plane; Pulumi's own Helm and Kubernetes clients replace kubectl.
+  pulumi: { components: ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'], pulumi: true },
   mock: { components: [] },
   'extension-recorder': { components: [] },
 };

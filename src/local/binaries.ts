@@ -6,7 +6,8 @@ import { PROJECT_ROOT } from '../upstream/dirs';
 /** The build script: the single place where component versions are pinned. */
 export const BUILD_SCRIPT = path.join(PROJECT_ROOT, 'src', 'local', 'build-binaries.sh');
 
-export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+/** The local cluster's binaries, and kubectl at the apiserver's version (the apply benchmark's baseline). */
+export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kubectl'] as const;
 export type Component = (typeof COMPONENTS)[number];
 /** The real controllers (`local up --controllers`) and the AI Gateway external processor; built only on request (`local build --with-controllers`). */
 export const CONTROLLER_COMPONENTS = ['ai-gateway-controller', 'ai-gateway-extproc', 'envoy-gateway', 'aigw-scale-probe'] as const;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds pinned control-plane binaries (etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kwok; on request also the real
+# kube-controller-manager, kube-scheduler, kwok, and kubectl at the apiserver's
+# version; on request also the real
 # controllers: ai-gateway-controller, ai-gateway-extproc, envoy-gateway, with this
 # repo's aigw-scale-probe; or the Pulumi engine: pulumi,
 # pulumi-language-nodejs, pulumi-resource-kubernetes) from the Go module proxy
@@ -13,7 +14,7 @@
 #   src/local/build-binaries.sh [--only etcd,kube-apiserver,...] [--with-controllers] [--with-pulumi] [--print-paths]
 #
 #   --only LIST     comma-separated subset of: etcd, kube-apiserver,
-#                   kube-controller-manager, kube-scheduler, kwok,
+#                   kube-controller-manager, kube-scheduler, kwok, kubectl,
 #                   ai-gateway-controller, ai-gateway-extproc, envoy-gateway,
 #                   aigw-scale-probe, pulumi,
 #                   pulumi-language-nodejs, pulumi-resource-kubernetes
@@ -31,7 +32,7 @@
 # Environment:
 #   AIGW_SCALE_CACHE    cache root (default: $HOME/.cache/aigw-scale)
 #   ETCD_VERSION        default v3.6.16
-#   KUBERNETES_VERSION  default v1.36.3 (apiserver, controller-manager, scheduler)
+#   KUBERNETES_VERSION  default v1.36.3 (apiserver, controller-manager, scheduler, kubectl)
 #   KWOK_VERSION        default v0.8.0
 #   AI_GATEWAY_VERSION  default from build/versions.generated.sh (github.com/envoyproxy/ai-gateway ./cmd/controller, ./cmd/extproc)
 #   AIGW_SCALE_AI_GATEWAY_SRC  the ai-gateway source when the proxy refuses the module: a
@@ -70,7 +71,7 @@ PULUMI_KUBERNETES_MODULE_VERSION="${PULUMI_KUBERNETES_MODULE_VERSION:-v4.0.0-202
 MIN_GO="1.26.0"
 
 CACHE="${AIGW_SCALE_CACHE:-$HOME/.cache/aigw-scale}"
-DEFAULT_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+DEFAULT_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl)
 CONTROLLER_COMPONENTS=(ai-gateway-controller ai-gateway-extproc envoy-gateway aigw-scale-probe)
 PULUMI_COMPONENTS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes)
 ALL_COMPONENTS=("${DEFAULT_COMPONENTS[@]}" "${CONTROLLER_COMPONENTS[@]}" "${PULUMI_COMPONENTS[@]}")
@@ -89,7 +90,7 @@ version_of() {
   case "$1" in
     etcd) echo "$ETCD_VERSION" ;;
     kwok) echo "$KWOK_VERSION" ;;
-    kube-*) echo "$KUBERNETES_VERSION" ;;
+    kube-*|kubectl) echo "$KUBERNETES_VERSION" ;;
     ai-gateway-controller|ai-gateway-extproc) echo "$AI_GATEWAY_VERSION" ;;
     envoy-gateway) echo "$ENVOY_GATEWAY_VERSION" ;;
     aigw-scale-probe) probe_version ;;
@@ -181,6 +182,7 @@ expected_version_text() {
     etcd) echo "etcd Version: ${ETCD_VERSION#v}" ;;
     kwok) echo "${KWOK_VERSION#v}" ;;
     kube-*) echo "Kubernetes $KUBERNETES_VERSION" ;;
+    kubectl) echo "Client Version: $KUBERNETES_VERSION" ;;
     envoy-gateway) echo "ENVOY_GATEWAY_VERSION: $ENVOY_GATEWAY_VERSION" ;;
     aigw-scale-probe) probe_version ;;
     # The controller has no version flag (and -trimpath keeps -ldflags out of
@@ -195,6 +197,7 @@ expected_version_text() {
 version_output() {
   case "$2" in
     envoy-gateway|aigw-scale-probe) timeout 30 "$1" version 2>&1 ;;
+    kubectl) timeout 30 "$1" version --client 2>&1 ;;
     ai-gateway-controller|ai-gateway-extproc) grep -aoE -m1 -- "${AI_GATEWAY_VERSION//./\\.}-[0-9]+-g[0-9a-f]+" "$1" | head -n1 ;;
     pulumi) PULUMI_SKIP_UPDATE_CHECK=true timeout 30 "$1" version 2>&1 ;;
     pulumi-language-nodejs) grep -aoF -m1 -- "$PULUMI_NODEJS_HOST_VERSION" "$1" | head -n1 ;;

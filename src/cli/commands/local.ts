@@ -17,7 +17,7 @@ export function localCommand(): Command {
   local
     .command('build')
     .description('build the pinned binaries from the Go module proxy into ~/.cache/aigw-scale/bin (only what is missing)')
-    .option('--only <components>', 'comma-separated subset: etcd,kube-apiserver,kube-controller-manager,kube-scheduler,kwok,ai-gateway-controller,envoy-gateway')
+    .option('--only <components>', 'comma-separated subset: etcd,kube-apiserver,kube-controller-manager,kube-scheduler,kwok,kubectl,ai-gateway-controller,envoy-gateway')
     .option('--with-controllers', 'also build Envoy Gateway (Go module proxy), the AI Gateway controller and extproc (from the proxy, else the source archive AIGW_SCALE_AI_GATEWAY_SRC, default ../shared/upstream-src) and the xDS/ext_proc probe; not built by default', false)
     .option('--with-pulumi', 'also build the Pulumi CLI, its Node.js language host and Kubernetes provider (for `npm run test:e2e`; not built by default)', false)
     .action((options: { only?: string; withControllers: boolean; withPulumi: boolean }) => {

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Builders of etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok; sourced by ../build-binaries.sh, whose settings
+# Builders of etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok; sourced by ../build-binaries.sh, whose settings
 # (versions, CACHE, GO_BUILD_FLAGS) and helpers (die, download_field, info_field,
 # prepare_wrapper) they use.
 
@@ -42,18 +42,16 @@ prepare_kubernetes() {
       '$2 == "=>" && $3 ~ /^\.\/staging\// { printf "\t%s => %s %s\n", $1, $1, v }' "$gomod"
     printf ')\n'
   } >"$src/go.mod"
-  # Naming the three main packages makes `go get` record go.sum entries for
-  # everything they import, so the builds run with the default -mod=readonly.
-  (cd "$src" && go get \
-    "k8s.io/kubernetes/cmd/kube-apiserver@$KUBERNETES_VERSION" \
-    "k8s.io/kubernetes/cmd/kube-controller-manager@$KUBERNETES_VERSION" \
-    "k8s.io/kubernetes/cmd/kube-scheduler@$KUBERNETES_VERSION")
   touch "$src/.ready"
 }
 build_kube() {
   local name="$1" out="$2" src build_date commit minor ldflags=() pkg
   prepare_kubernetes
   src="$(kube_src)"
+  # Naming the main package makes `go get` record go.sum entries for everything
+  # it imports, so the build runs with the default -mod=readonly (also in a
+  # wrapper prepared before this component was added); a no-op once recorded.
+  (cd "$src" && go get "k8s.io/kubernetes/cmd/$name@$KUBERNETES_VERSION")
   # Release time from the proxy keeps buildDate reproducible.
   build_date="$(info_field "k8s.io/kubernetes@$KUBERNETES_VERSION" Time)"
   commit="$(info_field "k8s.io/kubernetes@$KUBERNETES_VERSION" Hash)"
