@@ -57,12 +57,18 @@ async function installCrdsUntilServed(cluster: Cluster): Promise<void> {
   }
 }
 
+/** What a side timed: its whole process, and the part spent on requests where it can tell (in process). */
+interface Timed {
+  readonly wallSeconds?: number;
+  readonly requestSeconds?: number;
+}
+
 /**
- * Starts a fresh etcd + kube-apiserver, installs the CRDs (not timed), runs `work` (which returns the seconds it
- * timed), and reports the run with the apiserver's CPU time during it and the control plane's peak memory; the
- * control plane is removed afterwards.
+ * Starts a fresh etcd + kube-apiserver, installs the CRDs (not timed), runs `work`, and reports its times as
+ * throughput with the apiserver's CPU time during it and the control plane's peak memory; the control plane is
+ * removed afterwards.
  */
-async function onFreshControlPlane(objects: number, timed: 'wallSeconds' | 'requestSeconds', work: (kubeconfig: string) => Promise<number>): Promise<RoundResult['metrics']> {
+async function onFreshControlPlane(objects: number, work: (kubeconfig: string) => Promise<Timed>): Promise<RoundResult['metrics']> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-scale-bench-apply-'));
   const state = await upLocalCluster({ dir, controlPlaneOnly: true });
   try {
@@ -74,10 +80,10 @@ async function onFreshControlPlane(objects: number, timed: 'wallSeconds' | 'requ
     }
     const pid = (name: string) => state.processes.find((p) => p.name === name)!.pid;
     const apiserverCpuBefore = cpuSeconds(pid('kube-apiserver'));
-    const seconds = await work(state.kubeconfig);
+    const { wallSeconds, requestSeconds } = await work(state.kubeconfig);
     return {
-      [timed]: seconds,
-      objectsPerSecond: objects / seconds,
+      ...(wallSeconds !== undefined ? { wallSeconds, objectsPerSecond: objects / wallSeconds } : {}),
+      ...(requestSeconds !== undefined ? { requestSeconds, requestObjectsPerSecond: objects / requestSeconds } : {}),
       // What the apiserver spent on this side's requests, whatever else the machine ran meanwhile.
       apiserverCpuSeconds: cpuSeconds(pid('kube-apiserver')) - apiserverCpuBefore,
       apiserverPeakRssBytes: peakRss(pid('kube-apiserver')),
@@ -101,18 +107,33 @@ async function withFixture<T>(routes: number, use: (manifests: string, objects: 
   }
 }
 
-/** A side that runs a whole process against the fresh control plane; `command` gets the kubeconfig. */
-function processSide(name: string, description: string, objects: number, command: (kubeconfig: string) => string[]): Side {
+/**
+ * A side that runs a whole process against the fresh control plane; `command` gets the kubeconfig, and
+ * `requestSecondsOf` reads from its output how long its requests took, where the tool reports it.
+ */
+function processSide(name: string, description: string, objects: number, command: (kubeconfig: string) => string[], requestSecondsOf?: (stdout: string) => number): Side {
   return {
     name,
     description,
-    run: async () => ({ metrics: await onFreshControlPlane(objects, 'wallSeconds', async (kubeconfig) => timedProcess(command(kubeconfig), { cwd: PROJECT_DIR }).wallSeconds) }),
+    run: async () => ({
+      metrics: await onFreshControlPlane(objects, async (kubeconfig) => {
+        const run = timedProcess(command(kubeconfig), { cwd: PROJECT_DIR });
+        return { wallSeconds: run.wallSeconds, requestSeconds: requestSecondsOf?.(run.stdout) };
+      }),
+    }),
   };
+}
+
+/** `aigw-scale apply --json`'s own timing: listing the ApplySet's members, every apply, and the prune. */
+function appliedSeconds(stdout: string): number {
+  const seconds = JSON.parse(stdout).seconds;
+  if (typeof seconds !== 'number') throw new Error(`aigw-scale apply --json printed no seconds: ${stdout.slice(0, 500)}`);
+  return seconds;
 }
 
 function rawSide(name: string, description: string, manifests: string, objects: number, verb: RawVerb, concurrency: number): Side {
   const groups = readGroups(manifests);
-  return { name, description, run: async () => ({ metrics: await onFreshControlPlane(objects, 'requestSeconds', (kubeconfig) => sendAll(kubeconfig, groups, verb, concurrency)) }) };
+  return { name, description, run: async () => ({ metrics: await onFreshControlPlane(objects, async (kubeconfig) => ({ requestSeconds: await sendAll(kubeconfig, groups, verb, concurrency) })) }) };
 }
 
 /** `--raw-concurrency N`, or with `auto` the candidate whose raw create is fastest on a fresh control plane. */
@@ -127,9 +148,9 @@ async function rawConcurrency(manifests: string, objects: number, routes: number
   const groups = readGroups(manifests);
   const tried: { concurrency: number; rate: number }[] = [];
   for (const concurrency of RAW_CONCURRENCY_CANDIDATES) {
-    const metrics = await onFreshControlPlane(objects, 'requestSeconds', (kubeconfig) => sendAll(kubeconfig, groups, 'create', concurrency));
-    tried.push({ concurrency, rate: metrics.objectsPerSecond! });
-    console.log(`[apply] raw create pre-check at ${routes} routes, ${concurrency} in flight: ${metrics.objectsPerSecond!.toFixed(0)} objects/s`);
+    const metrics = await onFreshControlPlane(objects, async (kubeconfig) => ({ requestSeconds: await sendAll(kubeconfig, groups, 'create', concurrency) }));
+    tried.push({ concurrency, rate: metrics.requestObjectsPerSecond! });
+    console.log(`[apply] raw create pre-check at ${routes} routes, ${concurrency} in flight: ${metrics.requestObjectsPerSecond!.toFixed(0)} objects/s`);
   }
   const best = tried.reduce((a, b) => (b.rate > a.rate ? b : a));
   const shown = tried.map((t) => `${t.concurrency} → ${t.rate.toFixed(0)}/s`).join(', ');
@@ -159,7 +180,7 @@ async function main(): Promise<void> {
       'Each side gets a fresh etcd + kube-apiserver every round (`upLocalCluster({controlPlaneOnly: true})`, the pinned binaries from `aigw-scale local build`), with the AI Gateway and Gateway API CRDs installed first and every kind listable (a new CRD\'s storage answers 429 for about a second); none of that is timed. ' +
       '`aigw-scale apply` and kubectl are timed as whole processes (start-up, reading the files, every request); the CLI\'s bundle is built once before the rounds. ' +
       'The raw sides are this benchmark\'s own loop, one request per object straight to the apiserver in the order the applier uses (Namespaces, then each file in turn); only the requests are timed, so they are the ceiling for the apiserver on this machine. ' +
-      'objects/s is the fixture\'s object count over wall time; kube-apiserver CPU time is what it used (user + system) during the timed part, which load from elsewhere on the machine does not inflate much; peak RSS is the VmHWM of kube-apiserver and etcd after the side ran.',
+      'objects/s is the fixture\'s object count over the whole process\'s wall time, objects/s (requests only) over the time spent on requests (the raw loops\' own, and the one `aigw-scale apply` reports); kube-apiserver CPU time is what it used (user + system) during the timed part, which load from elsewhere on the machine does not inflate much; peak RSS is the VmHWM of kube-apiserver and etcd after the side ran.',
     ...options,
   });
   const kubectlVersion: string = JSON.parse(versionOf(kubectl, ['version', '--client', '-o', 'json'])).clientVersion.gitVersion;
@@ -175,7 +196,13 @@ async function main(): Promise<void> {
   const concurrency = await withFixture(goalRoutes, (manifests, objects) => rawConcurrency(manifests, objects, goalRoutes, section));
   for (const routes of routeCounts) {
     await withFixture(routes, async (manifests, objects) => {
-      const ours = processSide('aigw-scale apply', `\`npx aigw-scale apply DIR --kubeconfig K\` (default 32 requests in flight), ${objects.toLocaleString('en-US')} objects.`, objects, (kubeconfig) => ['npx', 'aigw-scale', 'apply', manifests, '--kubeconfig', kubeconfig]);
+      const ours = processSide(
+        'aigw-scale apply',
+        `\`npx aigw-scale apply DIR --kubeconfig K --json\` (default 32 requests in flight), ${objects.toLocaleString('en-US')} objects; its requests' time is the one it reports (listing the ApplySet's members, every apply, the prune).`,
+        objects,
+        (kubeconfig) => ['npx', 'aigw-scale', 'apply', manifests, '--kubeconfig', kubeconfig, '--json'],
+        appliedSeconds,
+      );
       const kubectlSide = processSide('kubectl apply --server-side', `\`kubectl apply --server-side -f DIR --kubeconfig K\` with kubectl ${kubectlVersion}, the apiserver's version (built by \`aigw-scale local build\`, never the system's).`, objects, (kubeconfig) => [kubectl, 'apply', '--server-side', '-f', manifests, '--kubeconfig', kubeconfig]);
       const rawCreate = rawSide('raw create', `POST of each object body as written, ${concurrency} in flight, in process (Node HTTPS, keep-alive).`, manifests, objects, 'create', concurrency);
       const rawApply = rawSide('raw server-side apply', `PATCH application/apply-patch+yaml (force) of each object body as written, ${concurrency} in flight, in process: what server-side apply costs the apiserver over create for new objects.`, manifests, objects, 'apply', concurrency);
@@ -183,8 +210,9 @@ async function main(): Promise<void> {
       const atGoal = routes === goalRoutes;
       const count = goalRoutes.toLocaleString('en-US');
       measured.compare(ours.name, kubectlSide.name, 'objectsPerSecond', atGoal ? { text: `apply at ${count} routes: ≥ 5× kubectl's objects/s`, comparator: '>=', threshold: 5 } : undefined);
-      measured.compare(ours.name, rawCreate.name, 'objectsPerSecond', atGoal ? { text: `apply at ${count} routes: ≥ 80 % of the raw-create ceiling`, comparator: '>=', threshold: 0.8 } : undefined);
-      measured.compare(rawApply.name, rawCreate.name, 'objectsPerSecond');
+      // Like for like: the raw loops time only their requests, so ours is compared on its requests too.
+      measured.compare(ours.name, rawCreate.name, 'requestObjectsPerSecond', atGoal ? { text: `apply at ${count} routes: ≥ 80 % of the raw-create ceiling (requests only, both)`, comparator: '>=', threshold: 0.8 } : undefined);
+      measured.compare(rawApply.name, rawCreate.name, 'requestObjectsPerSecond');
       measured.compare(rawApply.name, rawCreate.name, 'apiserverCpuSeconds');
       measured.compare(ours.name, kubectlSide.name, 'apiserverPeakRssBytes');
     });

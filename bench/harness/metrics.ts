@@ -11,6 +11,7 @@ export interface MetricDefinition {
 export const METRICS = {
   wallSeconds: { label: 'wall time (whole process)', unit: 's', better: 'lower' },
   requestSeconds: { label: 'wall time (requests only, in process)', unit: 's', better: 'lower' },
+  requestObjectsPerSecond: { label: 'objects/s (requests only, in process)', unit: 'per-second', better: 'higher' },
   inProcessSeconds: { label: 'synthesis time (in process)', unit: 's', better: 'lower' },
   peakRssBytes: { label: 'peak RSS', unit: 'bytes', better: 'lower' },
   objectsPerSecond: { label: 'objects/s', unit: 'per-second', better: 'higher' },
