@@ -3,7 +3,7 @@
  * from them, the section written into the page (docs/benchmarks.json) and the page re-rendered.
  */
 import { loadAverage, machineBefore, reproducingCommand } from './machine';
-import { formatRatio, formatValue, METRICS, MetricName } from './metrics';
+import { formatValue, METRICS, MetricName } from './metrics';
 import { writePageSection } from './page-file';
 import { CaseResult, ComparisonResult, GoalResult, SectionResult, SideResult } from './schema';
 import { figureOf, roundOrder } from './stats';
@@ -106,6 +106,14 @@ export class BenchSection {
   }
 }
 
+/**
+ * A ratio judged against a goal, precise enough that the text never looks like the threshold when it misses it:
+ * a share below 1 ("≥ 80 % of the ceiling") as a percentage, else two decimals ("4.99×").
+ */
+export function goalRatioText(ratio: number, threshold: number): string {
+  return threshold < 1 ? `${(ratio * 100).toFixed(0)} %` : `${ratio.toFixed(2)}×`;
+}
+
 /** A measured case: add comparisons and goals, which are computed from its medians. */
 export class MeasuredCase {
   private readonly comparisons: ComparisonResult[] = [];
@@ -129,8 +137,7 @@ export class MeasuredCase {
     const theirs = this.median(baseline, metric);
     const ratio = METRICS[metric].better === 'lower' ? theirs / ours : ours / theirs;
     this.comparisons.push({ subject, baseline, metric, ratio, difference: ours - theirs });
-    // A goal below 1 is a share ("≥ 80 % of the ceiling"), shown as a percentage.
-    if (goal) this.goal(goal, ratio, goal.threshold < 1 ? `${(ratio * 100).toFixed(0)} %` : formatRatio(ratio));
+    if (goal) this.goal(goal, ratio, goalRatioText(ratio, goal.threshold));
     return ratio;
   }
 

@@ -53,7 +53,7 @@ describe('benchmark harness', () => {
     expect(written.machine.loadAfter).toHaveLength(3);
     expect(readPage(pageDir).sections.map((s) => s.id)).toEqual(['synth']);
     const markdown = fs.readFileSync(path.join(pageDir, 'benchmarks.md'), 'utf8');
-    expect(markdown).toContain('| ours ≥ 5× theirs ([synth](#synthesis)) | 10× | **met** |');
+    expect(markdown).toContain('| ours ≥ 5× theirs ([synth](#synthesis)) | 10.00× | **met** |');
     expect(markdown).toContain('| ours under 1 s ([synth](#synthesis)) | 2.00 s | **not met** |');
     expect(markdown).toContain('| wall time (whole process) | **2.00 s** (1.00 s – 9.00 s) | **20.0 s** (10.0 s – 30.0 s) | 100 s |');
   });
