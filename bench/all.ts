@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { arg } from './args';
 import { PROJECT_DIR, SECTION_ORDER } from './harness/page-file';
 import { missingBinaries } from './harness/binaries';
+import { runScript } from './harness/options';
 
 async function main(): Promise<void> {
   const only = arg('only', SECTION_ORDER.join(',')).split(',');
@@ -31,7 +32,4 @@ async function main(): Promise<void> {
   console.log(`== all ${only.length} benchmarks in ${((performance.now() - started) / 60_000).toFixed(1)} min: docs/benchmarks.md`);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runScript(main);

@@ -3,10 +3,7 @@
  * per object (POST = create, or PATCH application/apply-patch+yaml = server-side apply) from this process straight
  * to the apiserver, a fixed number in flight, no client-side work but sending.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as YAML from 'yaml';
-import { ApplyObject, describeObject } from '../src/kube/applier';
+import { ApplyObject, describeObject, namespacesFirst, readManifestDir } from '../src/kube/applier';
 import { Cluster, messageOf } from '../src/kube/cluster';
 import { forEachConcurrently } from '../src/kube/concurrency';
 import { ResourceMap } from '../src/kube/resources';
@@ -19,19 +16,9 @@ const RAW_FIELD_MANAGER = 'aigw-scale-bench-raw';
 /** Concurrencies the pre-check tries; 64 is the client's cap (its HTTPS agent opens at most 64 connections). */
 export const RAW_CONCURRENCY_CANDIDATES = [16, 32, 64];
 
-/**
- * A directory of manifests as groups in the order `aigw-scale apply DIR` applies them: the Namespaces first, then
- * one group per file in file-name order (later files hold kinds that live in, or refer to, earlier ones).
- */
+/** A directory of manifests as groups in the order `aigw-scale apply DIR` applies them. */
 export function readGroups(dir: string): ApplyObject[][] {
-  const files = fs.readdirSync(dir).filter((file) => /\.ya?ml$/.test(file)).sort();
-  const byFile = files.map((file) =>
-    YAML.parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))
-      .map((doc) => doc.toJSON() as ApplyObject | null)
-      .filter((o): o is ApplyObject => o !== null),
-  );
-  const isNamespace = (o: ApplyObject) => o.apiVersion === 'v1' && o.kind === 'Namespace';
-  return [byFile.flat().filter(isNamespace), ...byFile.map((group) => group.filter((o) => !isNamespace(o)))].filter((group) => group.length > 0);
+  return namespacesFirst(readManifestDir(dir));
 }
 
 /**

@@ -15,31 +15,19 @@ import { Cluster } from '../src/kube/cluster';
 import { installCrds } from '../src/kube/crds';
 import { requireBinaries } from '../src/local/binaries';
 import { downLocalCluster, upLocalCluster } from '../src/local/control-plane';
+import { procMemory, procStat } from '../src/local/proc-stats';
 import { readCrdDir } from '../src/upstream/crds';
 import { resolveCrdDir } from '../src/upstream/dirs';
 import { writeFixture } from '../src/synth/write-fixture';
 import { RAW_CONCURRENCY_CANDIDATES, RawVerb, readGroups, sendAll } from './apply-raw';
 import { arg } from './args';
-import { commonOptions, countsArg } from './harness/options';
+import { commonOptions, countsArg, runScript } from './harness/options';
 import { PROJECT_DIR } from './harness/page-file';
 import { BenchSection, RoundResult, Side } from './harness/section';
 import { timedProcess } from './harness/timed-process';
 
 const BACKENDS = 10;
 const NAMESPACE = 'bench';
-
-/** Peak resident set of a process so far (VmHWM), in bytes. */
-function peakRss(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : NaN;
-}
-
-/** CPU time (user + system) a process has used so far, in seconds; /proc counts in clock ticks of 1/100 s. */
-function cpuSeconds(pid: number): number {
-  // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /**
  * Installs the CRDs and waits until each kind can be listed: an Established CRD's storage may still be
@@ -79,15 +67,15 @@ async function onFreshControlPlane(objects: number, work: (kubeconfig: string) =
       cluster.close();
     }
     const pid = (name: string) => state.processes.find((p) => p.name === name)!.pid;
-    const apiserverCpuBefore = cpuSeconds(pid('kube-apiserver'));
+    const apiserverCpuBefore = procStat(pid('kube-apiserver')).cpuSeconds;
     const { wallSeconds, requestSeconds } = await work(state.kubeconfig);
     return {
       ...(wallSeconds !== undefined ? { wallSeconds, objectsPerSecond: objects / wallSeconds } : {}),
       ...(requestSeconds !== undefined ? { requestSeconds, requestObjectsPerSecond: objects / requestSeconds } : {}),
       // What the apiserver spent on this side's requests, whatever else the machine ran meanwhile.
-      apiserverCpuSeconds: cpuSeconds(pid('kube-apiserver')) - apiserverCpuBefore,
-      apiserverPeakRssBytes: peakRss(pid('kube-apiserver')),
-      etcdPeakRssBytes: peakRss(pid('etcd')),
+      apiserverCpuSeconds: procStat(pid('kube-apiserver')).cpuSeconds - apiserverCpuBefore,
+      apiserverPeakRssBytes: procMemory(pid('kube-apiserver')).peakRssBytes,
+      etcdPeakRssBytes: procMemory(pid('etcd')).peakRssBytes,
     };
   } finally {
     downLocalCluster(dir);
@@ -222,7 +210,4 @@ async function main(): Promise<void> {
   section.finish();
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runScript(main);

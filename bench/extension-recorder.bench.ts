@@ -7,7 +7,7 @@
 import * as http2 from 'node:http2';
 import { AddressInfo } from 'node:net';
 import { GrpcMessageCounter, startExtensionRecorder } from '../src/local/extension-recorder';
-import { commonOptions } from './harness/options';
+import { commonOptions, runScript } from './harness/options';
 import { BenchSection, Side } from './harness/section';
 
 const SIZES_MIB = [1, 10, 25];
@@ -90,7 +90,4 @@ async function main(): Promise<void> {
   section.finish();
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runScript(main);

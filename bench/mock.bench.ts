@@ -5,13 +5,14 @@
  * Options: --seconds 4 (per side per round) --connections 200 --warmup 2 --rounds 5 --page-dir docs
  */
 import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { procMemory } from '../src/local/proc-stats';
 import { bundleMockProvider } from '../src/mock-provider/bundle';
 import { arg } from './args';
+import { ChildServer, startChildServer, stopChildServer } from './harness/child-server';
 import { commonOptions } from './harness/options';
 import { BenchSection, Side } from './harness/section';
 
@@ -43,41 +44,6 @@ server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:'
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: string;
-}
-
-function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output}`)), 10_000);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1] });
-      }
-    });
-  });
-}
-
-async function stop(server: Server): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await exited;
-}
-
-/** Peak resident memory of a process so far (VmHWM). */
-function peakRss(pid: number): number {
-  const match = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : NaN;
-}
-
 function load(url: string, seconds: number): Promise<autocannon.Result> {
   return autocannon({ url: `${url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', host: HOST }, body: REQUEST_BODY, connections: CONNECTIONS, duration: seconds });
 }
@@ -96,7 +62,7 @@ function post(url: string): Promise<{ status: number; headers: http.IncomingHttp
   });
 }
 
-function loadSide(name: string, description: string, server: Server): Side {
+function loadSide(name: string, description: string, server: ChildServer): Side {
   return {
     name,
     description,
@@ -109,7 +75,7 @@ function loadSide(name: string, description: string, server: Server): Side {
           requestsPerSecond: result.requests.total / seconds,
           latencyP99Ms: result.latency.p99,
           failedRequests: result.errors + result.timeouts + result.non2xx,
-          peakRssBytes: peakRss(server.child.pid!),
+          peakRssBytes: procMemory(server.child.pid!).peakRssBytes,
         },
       };
     },
@@ -126,15 +92,15 @@ async function main(): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-scale-bench-mock-'));
   const bundle = path.join(workDir, 'mock-provider.js');
   fs.writeFileSync(bundle, await bundleMockProvider());
-  const servers: Server[] = [];
+  const servers: ChildServer[] = [];
   try {
-    const mock = await start('mock', [bundle, '--port', '0', '--host', '127.0.0.1']);
+    const mock = await startChildServer('mock', [bundle, '--port', '0', '--host', '127.0.0.1']);
     servers.push(mock);
     const sample = await post(mock.url);
     if (sample.status !== 200 || sample.headers['x-mock-backend-id'] !== 'backend-001') throw new Error(`mock answered ${sample.status} as ${sample.headers['x-mock-backend-id']}: ${sample.body}`);
     const headers: Record<string, string> = {};
     for (const name of ['content-type', 'x-mock-backend-id', 'x-mock-model', 'x-mock-source']) headers[name] = String(sample.headers[name]);
-    const bare = await start('bare', ['-e', BARE_SERVER], { BARE_BODY: sample.body, BARE_HEADERS: JSON.stringify(headers) });
+    const bare = await startChildServer('bare', ['-e', BARE_SERVER], { BARE_BODY: sample.body, BARE_HEADERS: JSON.stringify(headers) });
     servers.push(bare);
     for (const server of [mock, bare]) if (WARMUP_SECONDS > 0) await load(server.url, WARMUP_SECONDS);
     const measured = await section.measure('chat', 'non-streaming chat completions', [
@@ -144,7 +110,7 @@ async function main(): Promise<void> {
     measured.compare('mock provider', 'bare node:http', 'requestsPerSecond', { text: 'mock provider ≥ 60 % of a bare Node server’s requests/s', comparator: '>=', threshold: 0.6 });
     measured.goalOn('mock provider', 'failedRequests', { text: 'mock provider: no failed request', comparator: '<=', threshold: 0 });
   } finally {
-    for (const server of servers) await stop(server);
+    for (const server of servers) await stopChildServer(server);
     fs.rmSync(workDir, { recursive: true, force: true });
   }
   section.finish();

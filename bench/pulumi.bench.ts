@@ -15,7 +15,7 @@ import * as YAML from 'yaml';
 import type { FixtureMode } from '../infra/config';
 import { downLocalCluster, upLocalCluster } from '../src/local/control-plane';
 import { arg } from './args';
-import { commonOptions, countsArg } from './harness/options';
+import { commonOptions, countsArg, runScript } from './harness/options';
 import { PROJECT_DIR } from './harness/page-file';
 import { BenchSection, RoundResult, Side } from './harness/section';
 import { PulumiSession, pulumiToolDirs } from './pulumi-session';
@@ -169,7 +169,4 @@ async function main(): Promise<void> {
   section.finish();
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runScript(main);

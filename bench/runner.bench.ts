@@ -4,7 +4,7 @@
  * gateway (Envoy cannot run here). Both sides use the fixture and probe settings the runner resolves by default.
  * Options: --routes 2000 --activation-delay 0 (ms) --rounds 5 --page-dir docs
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,7 +21,6 @@ import { installCrds } from '../src/kube/crds';
 import { deleteFixtures } from '../src/kube/delete';
 import { ResourceMap } from '../src/kube/resources';
 import { downLocalCluster, upLocalCluster } from '../src/local/control-plane';
-import { freePort } from '../src/local/ports';
 import { StandInGateway } from '../src/local/stand-in-gateway';
 import { quantile } from '../src/report/stats';
 import { Scenario } from '../src/results/scenario';
@@ -32,7 +31,8 @@ import { nowMs } from '../src/time/clock';
 import { readCrdDir } from '../src/upstream/crds';
 import { resolveCrdDir } from '../src/upstream/dirs';
 import { arg } from './args';
-import { commonOptions, countsArg } from './harness/options';
+import { ChildServer, startChildServer, stopChildServer } from './harness/child-server';
+import { commonOptions, countsArg, runScript } from './harness/options';
 import { PROJECT_DIR } from './harness/page-file';
 import { BenchSection, RoundResult, Side } from './harness/section';
 
@@ -48,18 +48,6 @@ interface Bench {
   readonly mockPort: number;
   readonly activationDelayMs: number;
   readonly defaults: Scenario;
-}
-
-/** The mock provider as a child process, so its answers do not share this process's event loop with the stand-in. */
-async function startMock(): Promise<{ port: number; process: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(PROJECT_DIR, 'src', 'mock-provider', 'cli-entry.ts'), '--port', String(port), '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the mock provider exited ${code} before listening`)));
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
-  });
-  child.stdout!.resume();
-  return { port, process: child };
 }
 
 /** What `aigw-scale bench --routes N --namespace NS --fixture-id NS --gateway-url URL` resolves to: both sides' fixture and probe. */
@@ -227,16 +215,16 @@ async function main(): Promise<void> {
   });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'aigw-scale-bench-runner-'));
   const localDir = path.join(work, 'local');
-  let mock: ChildProcess | undefined;
+  let mock: ChildServer | undefined;
   let cluster: Cluster | undefined;
   try {
     const state = await upLocalCluster({ dir: localDir });
     cluster = await Cluster.connect({ kubeconfig: state.kubeconfig });
     const crds = await installCrds(cluster, readCrdDir(resolveCrdDir()));
     if (crds.failed.length > 0) throw new Error(`CRDs failed: ${JSON.stringify(crds.failed)}`);
-    const started = await startMock();
-    mock = started.process;
-    const bench: Bench = { cluster, kubeconfig: state.kubeconfig, mockPort: started.port, activationDelayMs, defaults };
+    // In a child process, so its answers do not share this process's event loop with the stand-in.
+    mock = await startChildServer('the mock provider', ['-r', 'tsx/cjs', path.join(PROJECT_DIR, 'src', 'mock-provider', 'cli-entry.ts'), '--port', '0', '--host', '127.0.0.1']);
+    const bench: Bench = { cluster, kubeconfig: state.kubeconfig, mockPort: Number(new URL(mock.url).port), activationDelayMs, defaults };
     section.versions({ 'kube-apiserver': (await cluster.request('GET', '/version')).body.gitVersion });
     section.note(`Stand-in activation delay ${activationDelayMs} ms; the probe interval ${defaults.probe.requestIntervalMs} ms on both sides.`);
     for (const routes of routeCounts) {
@@ -249,7 +237,7 @@ async function main(): Promise<void> {
       measured.compare(ours.name, blog.name, 'detectionP99Ms');
     }
   } finally {
-    mock?.kill('SIGTERM');
+    if (mock) await stopChildServer(mock);
     cluster?.close();
     downLocalCluster(localDir);
     fs.rmSync(work, { recursive: true, force: true });
@@ -257,7 +245,4 @@ async function main(): Promise<void> {
   section.finish();
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runScript(main);

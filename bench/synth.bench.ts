@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { commonOptions, countsArg } from './harness/options';
+import { commonOptions, countsArg, runScript } from './harness/options';
 import { PROJECT_DIR } from './harness/page-file';
 import { BenchSection, Side } from './harness/section';
 import { timedProcess } from './harness/timed-process';
@@ -76,7 +76,4 @@ async function main(): Promise<void> {
   section.finish();
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runScript(main);

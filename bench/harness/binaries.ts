@@ -1,13 +1,13 @@
 /** What each benchmark needs built, checked before a long `npm run bench` starts. */
-import { AnyComponent, COMPONENTS, requireBinaries } from '../../src/local/binaries';
+import { AnyComponent, CONTROL_PLANE_COMPONENTS, LOCAL_CLUSTER_COMPONENTS, requireBinaries } from '../../src/local/binaries';
 import { pulumiToolDirs } from '../pulumi-session';
 
 const NEEDS: Record<string, { components: readonly AnyComponent[]; pulumi?: boolean }> = {
   synth: { components: [] },
-  apply: { components: ['etcd', 'kube-apiserver', 'kubectl'] },
-  runner: { components: COMPONENTS },
-  // Each round's fresh local control plane; Pulumi's own Helm and Kubernetes clients replace kubectl.
-  pulumi: { components: ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'], pulumi: true },
+  // A fresh control plane per side and round, and kubectl at its version as a baseline.
+  apply: { components: [...CONTROL_PLANE_COMPONENTS, 'kubectl'] },
+  runner: { components: LOCAL_CLUSTER_COMPONENTS },
+  pulumi: { components: LOCAL_CLUSTER_COMPONENTS, pulumi: true },
   mock: { components: [] },
   'extension-recorder': { components: [] },
 };

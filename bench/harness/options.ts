@@ -22,3 +22,11 @@ export function countsArg(name: string, fallback: string): number[] {
   if (counts.some((count) => !Number.isInteger(count) || count < 1)) throw new Error(`--${name} takes whole numbers ≥ 1 separated by commas, got "${text}"`);
   return counts;
 }
+
+/** Runs a benchmark script's `main`: a failure prints its message (the page keeps what was written) and exits 1. */
+export function runScript(main: () => Promise<void>): void {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}

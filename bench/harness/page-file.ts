@@ -18,17 +18,17 @@ export function readPage(pageDir: string): BenchmarksPage {
 export function writePageSection(pageDir: string, section: SectionResult): string[] {
   const rank = (id: string) => (SECTION_ORDER.includes(id) ? SECTION_ORDER.indexOf(id) : SECTION_ORDER.length);
   const sections = [...readPage(pageDir).sections.filter((s) => s.id !== section.id), section].sort((a, b) => rank(a.id) - rank(b.id));
+  const page: BenchmarksPage = { sections };
   fs.mkdirSync(pageDir, { recursive: true });
-  fs.writeFileSync(path.join(pageDir, 'benchmarks.json'), `${JSON.stringify({ sections }, null, 2)}\n`);
-  return renderPageFiles(pageDir);
+  fs.writeFileSync(path.join(pageDir, 'benchmarks.json'), `${JSON.stringify(page, null, 2)}\n`);
+  return renderPageFiles(pageDir, page);
 }
 
 /**
  * Renders benchmarks.md from benchmarks.json, and the README's block when the page is the project's own docs/
  * (a run with --page-dir elsewhere leaves the README alone). Returns the files written.
  */
-export function renderPageFiles(pageDir: string): string[] {
-  const page: BenchmarksPage = readPage(pageDir);
+export function renderPageFiles(pageDir: string, page: BenchmarksPage = readPage(pageDir)): string[] {
   const markdown = path.join(pageDir, 'benchmarks.md');
   fs.writeFileSync(markdown, renderPage(page));
   const written = [path.join(pageDir, 'benchmarks.json'), markdown];

@@ -1,7 +1,7 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Cluster } from '../kube/cluster';
 import { PodSelector, listPods } from '../kube/gateway-envoy';
+import { procMemory, procStat } from '../local/proc-stats';
 import { Component, Phase, Sample } from '../results/schema';
 import { nowMs } from '../time/clock';
 import { parseCpuMillicores, parseMemoryBytes } from '../units/units';
@@ -93,8 +93,7 @@ export class KubeletSummarySampler implements Sampler {
 /** Processes on this machine (the local control plane, the runner itself): /proc CPU time deltas and RSS. */
 export class ProcessSampler implements Sampler {
   readonly name = 'local processes';
-  private readonly previous = new Map<Component, { ticks: number; atMs: number }>();
-  private static readonly TICKS_PER_SECOND = 100;
+  private readonly previous = new Map<Component, { cpuSeconds: number; atMs: number }>();
 
   /** A pid, or a function giving it once the process exists (undefined: not yet, nothing sampled). */
   constructor(private readonly processes: readonly { component: Component; pid: number | (() => number | undefined) }[]) {}
@@ -105,24 +104,21 @@ export class ProcessSampler implements Sampler {
     for (const { component, pid: pidOrGetter } of this.processes) {
       const pid = typeof pidOrGetter === 'function' ? pidOrGetter() : pidOrGetter;
       if (pid === undefined) continue;
-      let stat: string;
-      let status: string;
+      let stat: ReturnType<typeof procStat>;
+      let memory: ReturnType<typeof procMemory>;
       try {
-        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+        stat = procStat(pid);
+        memory = procMemory(pid);
       } catch {
         continue; // the process is gone: nothing measured
       }
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-      const rss = /VmRSS:\s+(\d+) kB/.exec(status);
-      if (fields[0] === 'Z' || fields[0] === 'X' || !rss) continue; // exited, not yet reaped: gone, nothing to measure
+      if (stat.state === 'Z' || stat.state === 'X' || memory.rssBytes === undefined) continue; // exited, not yet reaped: gone, nothing to measure
       const before = this.previous.get(component);
-      this.previous.set(component, { ticks, atMs: at });
+      this.previous.set(component, { cpuSeconds: stat.cpuSeconds, atMs: at });
       readings.push({
         component,
-        cpuMillicores: before ? ((ticks - before.ticks) / ProcessSampler.TICKS_PER_SECOND / ((at - before.atMs) / 1000)) * 1000 : undefined,
-        memoryBytes: rss ? Number(rss[1]) * 1024 : undefined,
+        cpuMillicores: before ? ((stat.cpuSeconds - before.cpuSeconds) / ((at - before.atMs) / 1000)) * 1000 : undefined,
+        memoryBytes: memory.rssBytes,
       });
     }
     return readings;

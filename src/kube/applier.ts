@@ -1,5 +1,8 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
 import { APPLYSET_GROUP_KINDS_ANNOTATION, APPLYSET_PART_OF_LABEL, ApplySetParentRef, applySetId, applySetParent, groupKind, parseGroupKinds } from './applyset';
-import { Cluster, messageOf, retryRequest } from './cluster';
+import { Cluster, RETRY_ATTEMPTS, messageOf, retryRequest } from './cluster';
 import { forEachConcurrently } from './concurrency';
 import { ObjectVersion, changed, deleteObjects, listApplySetMembers, objectKey, versionOf } from './inventory';
 import { RateLimiter } from './rate-limiter';
@@ -66,7 +69,7 @@ export class Applier {
   retries = 0;
 
   constructor(private readonly cluster: Cluster, readonly resources: ResourceMap, options: ApplyOptions = {}) {
-    this.options = { fieldManager: FIELD_MANAGER, concurrency: 32, qps: 0, maxAttempts: 8, ...options };
+    this.options = { fieldManager: FIELD_MANAGER, concurrency: 32, qps: 0, maxAttempts: RETRY_ATTEMPTS, ...options };
     this.limiter = new RateLimiter(this.options.qps, options.burst);
   }
 
@@ -131,6 +134,25 @@ export function applySetMember(parent: ApplySetParentRef): (o: ApplyObject) => A
   return (o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [APPLYSET_PART_OF_LABEL]: setId } } });
 }
 
+/**
+ * The order objects are applied in: the Namespaces first wherever they were listed (everything else, an ApplySet
+ * parent included, may live in them), then each group in turn without them; empty groups dropped.
+ */
+export function namespacesFirst(groups: readonly (readonly ApplyObject[])[]): ApplyObject[][] {
+  const isNamespace = (o: ApplyObject) => o.apiVersion === 'v1' && o.kind === 'Namespace';
+  return [groups.flat().filter(isNamespace), ...groups.map((group) => group.filter((o) => !isNamespace(o)))].filter((group) => group.length > 0);
+}
+
+/** A directory of manifests (`aigw-scale synth`'s, or any YAML) as one group per .yaml file, in file-name order. */
+export function readManifestDir(dir: string): ApplyObject[][] {
+  const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  return files.map((file) =>
+    YAML.parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))
+      .map((doc) => doc.toJSON() as ApplyObject | null)
+      .filter((o): o is ApplyObject => o !== null),
+  );
+}
+
 /** What `applySet` applies: objects in groups applied in order (e.g. namespace, gateway, backends, routes). */
 export interface ApplySetRequest {
   readonly parent: ApplySetParentRef;
@@ -150,11 +172,7 @@ export async function applySet(cluster: Cluster, request: ApplySetRequest, optio
   const applier = new Applier(cluster, resources, options);
   const label = applySetMember(request.parent);
   const setId = applySetId(request.parent);
-  // Namespaces go first wherever they were listed: everything else (the parent included) may live in them.
-  const isNamespace = (o: ApplyObject) => o.apiVersion === 'v1' && o.kind === 'Namespace';
-  const groups = [request.groups.flat().filter(isNamespace), ...request.groups.map((group) => group.filter((o) => !isNamespace(o)))]
-    .filter((group) => group.length > 0)
-    .map((group) => group.map(label));
+  const groups = namespacesFirst(request.groups).map((group) => group.map(label));
   const members = groups.flat();
   const wantedKinds = new Set(members.map((o) => groupKind(o.apiVersion, o.kind)));
 

@@ -164,7 +164,7 @@ export class Cluster {
    * connection errors, with exponential backoff, or as long as the server's Retry-After asks (API priority and
    * fairness sends 429 with one); for reads and idempotent writes.
    */
-  async requestRetrying<T = any>(method: string, urlPath: string, body?: unknown, contentType?: string, accept?: string, attempts = 8): Promise<ApiResponse<T>> {
+  async requestRetrying<T = any>(method: string, urlPath: string, body?: unknown, contentType?: string, accept?: string, attempts = RETRY_ATTEMPTS): Promise<ApiResponse<T>> {
     // Without a signal there is always a last response.
     return (await retryRequest(() => this.request<T>(method, urlPath, body, contentType, accept), { attempts }))!;
   }
@@ -197,6 +197,12 @@ export class Cluster {
   }
 }
 
+/** Attempts a retried apiserver request makes by default. */
+export const RETRY_ATTEMPTS = 8;
+
+/** Statuses worth asking again: 429 (API priority and fairness, a new CRD's storage initializing) and 5xx. */
+export const isRetryableStatus = (status: number): boolean => status === 429 || status >= 500;
+
 export interface RetryOptions {
   readonly attempts: number;
   /** Statuses worth another attempt. @default 429 and 5xx */
@@ -213,7 +219,7 @@ export interface RetryOptions {
  * aborts); throws the last connection error once the attempts are used up.
  */
 export async function retryRequest<T>(send: () => Promise<ApiResponse<T>>, options: RetryOptions): Promise<ApiResponse<T> | undefined> {
-  const retryable = options.retryable ?? ((status: number) => status === 429 || status >= 500);
+  const retryable = options.retryable ?? isRetryableStatus;
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) return undefined;
     let retryAfter: string | undefined;

@@ -1,5 +1,5 @@
 import type * as http from 'node:http';
-import { Cluster, ClusterError, backoffMs, messageOf } from './cluster';
+import { Cluster, ClusterError, RETRY_ATTEMPTS, backoffMs, isRetryableStatus, messageOf } from './cluster';
 
 /** What happened to an object, as a watch reports it (bookmarks and errors are handled inside the watch). */
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -63,9 +63,6 @@ class TransientWatchError extends WatchError {
   }
 }
 
-/** Attempts at the first watch request (Watch.start) before it gives up, as many as Cluster.requestRetrying makes. */
-const START_ATTEMPTS = 8;
-
 /** Raised inside the loop when the stored resourceVersion is too old: list again. */
 class Gone extends Error {}
 
@@ -88,7 +85,7 @@ export class Watch {
   /**
    * Lists the collection, delivers it, and resolves once the watch stream is open. Rejects when the list fails, or
    * when the watch request is refused for good: at once for a status no retry changes (403, 404), after
-   * START_ATTEMPTS for transient ones (429, 5xx, connection errors; waiting as Retry-After asks, or backing off).
+   * RETRY_ATTEMPTS for transient ones (429, 5xx, connection errors; waiting as Retry-After asks, or backing off).
    */
   static async start(cluster: Cluster, options: WatchOptions): Promise<Watch> {
     const watch = new Watch(cluster, options);
@@ -117,7 +114,7 @@ export class Watch {
           await this.list();
           continue;
         }
-        if (!(error instanceof TransientWatchError || error instanceof ClusterError) || attempt >= START_ATTEMPTS) throw error;
+        if (!(error instanceof TransientWatchError || error instanceof ClusterError) || attempt >= RETRY_ATTEMPTS) throw error;
         await this.pause(backoffMs(attempt, error instanceof TransientWatchError ? error.retryAfter : undefined));
         if (this.stopped) throw notStarted();
       }
@@ -197,7 +194,7 @@ export class Watch {
     if (response.statusCode === 410) throw new Gone();
     const message = `watching ${this.options.collectionPath} failed with HTTP ${response.statusCode}: ${messageOf(parseJson(body) ?? body)}`;
     const status = response.statusCode ?? 0;
-    if (status === 429 || status >= 500) throw new TransientWatchError(message, response.headers['retry-after'] as string | undefined);
+    if (isRetryableStatus(status)) throw new TransientWatchError(message, response.headers['retry-after'] as string | undefined);
     throw new WatchError(message);
   }
 

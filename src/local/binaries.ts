@@ -9,6 +9,10 @@ export const BUILD_SCRIPT = path.join(PROJECT_ROOT, 'src', 'local', 'build-binar
 /** The local cluster's binaries, and kubectl at the apiserver's version (the apply benchmark's baseline). */
 export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kubectl'] as const;
 export type Component = (typeof COMPONENTS)[number];
+/** What `local up --control-plane-only` runs. */
+export const CONTROL_PLANE_COMPONENTS: readonly Component[] = ['etcd', 'kube-apiserver'];
+/** What `local up` runs: the control plane, the controller manager, the scheduler and kwok's fake nodes. */
+export const LOCAL_CLUSTER_COMPONENTS: readonly Component[] = [...CONTROL_PLANE_COMPONENTS, 'kube-controller-manager', 'kube-scheduler', 'kwok'];
 /** The real controllers (`local up --controllers`) and the AI Gateway external processor; built only on request (`local build --with-controllers`). */
 export const CONTROLLER_COMPONENTS = ['ai-gateway-controller', 'ai-gateway-extproc', 'envoy-gateway', 'aigw-scale-probe'] as const;
 export type ControllerComponent = (typeof CONTROLLER_COMPONENTS)[number];

@@ -10,7 +10,7 @@ import { installCrds } from '../kube/crds';
 import { readCrdDir } from '../upstream/crds';
 import { CONTROLLERS } from '../install/facts';
 import { PROJECT_ROOT } from '../upstream/dirs';
-import { AnyComponent, Component, requireBinaries } from './binaries';
+import { AnyComponent, Component, CONTROL_PLANE_COMPONENTS, LOCAL_CLUSTER_COMPONENTS, requireBinaries } from './binaries';
 import { ControllersInfo, HelperProcess, StartOptions, requireControllerBinaries, startControllers } from './controllers';
 import { LocalPki, createPki } from './pki';
 import { freePort } from './ports';
@@ -114,8 +114,7 @@ export async function upLocalCluster(options: UpOptions = {}): Promise<LocalClus
 
   const controlPlaneOnly = options.controlPlaneOnly ?? false;
   const nodes = options.nodes ?? 1;
-  const components: Component[] = controlPlaneOnly ? ['etcd', 'kube-apiserver'] : ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
-  const binaries = requireBinaries(components);
+  const binaries = requireBinaries(controlPlaneOnly ? CONTROL_PLANE_COMPONENTS : LOCAL_CLUSTER_COMPONENTS);
   if (options.controllers && controlPlaneOnly) throw new Error('--controllers needs the full cluster (kube-controller-manager, kube-scheduler, kwok), not --control-plane-only');
   if (options.controllers) requireControllerBinaries(); // fail before anything starts
 

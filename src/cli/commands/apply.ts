@@ -1,12 +1,10 @@
 import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as YAML from 'yaml';
 import { FixtureSpec } from '../../../charts/fixture-spec';
 import { fixtureParts } from '../../../charts/scale-fixture';
 import { renderFixture } from '../../synth/render-fixture';
 import { FIXTURE_LABEL, fixtureLabels } from '../../../constructs/conventions';
-import { ApplyObject, ApplyResult, applySet } from '../../kube/applier';
+import { ApplyObject, ApplyResult, applySet, readManifestDir } from '../../kube/applier';
 import { applySetParentName } from '../../kube/applyset';
 import { installCrds } from '../../kube/crds';
 import { readCrdDir } from '../../upstream/crds';
@@ -39,13 +37,8 @@ interface LoadedFixture {
 /** Reads a directory `aigw-scale synth` wrote (or any YAML): one group per file, in file-name order. */
 function loadDirectory(dir: string, fixtureFlag?: string): LoadedFixture {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a directory of manifests`);
-  const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
-  if (files.length === 0) throw new UsageError(`${dir} holds no .yaml files`);
-  const groups = files.map((file) =>
-    YAML.parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))
-      .map((doc) => doc.toJSON() as ApplyObject | null)
-      .filter((o): o is ApplyObject => o !== null),
-  );
+  const groups = readManifestDir(dir);
+  if (groups.length === 0) throw new UsageError(`${dir} holds no .yaml files`);
   const objects = groups.flat();
   const invalid = objects.find((o) => !o.apiVersion || !o.kind || !o.metadata?.name);
   if (invalid) throw new UsageError(`${dir}: an object lacks apiVersion, kind or metadata.name: ${JSON.stringify(invalid).slice(0, 200)}`);
