@@ -41,6 +41,7 @@ async function until(what: string, timeoutMs: number, done: () => boolean): Prom
 describe('MilestoneWatcher against a real kube-apiserver', () => {
   let cluster: Cluster;
   const watchers: MilestoneWatcher[] = [];
+  const namespaces: string[] = [];
   const extraClusters: Cluster[] = [];
 
   beforeAll(async () => {
@@ -51,7 +52,11 @@ describe('MilestoneWatcher against a real kube-apiserver', () => {
     await Promise.all(watchers.splice(0).map((watcher) => watcher.stop()));
     for (const extra of extraClusters.splice(0)) extra.close();
   });
-  afterAll(() => cluster.close());
+  // The suite shares one apiserver: later files count every route on it (mixed-fixtures), so none may be left.
+  afterAll(async () => {
+    for (const name of namespaces) await ok('DELETE', `/api/v1/namespaces/${name}`);
+    cluster.close();
+  });
 
   async function ok(method: string, path: string, body?: unknown, contentType?: string): Promise<any> {
     const response = await cluster.requestRetrying(method, path, body, contentType);
@@ -62,6 +67,7 @@ describe('MilestoneWatcher against a real kube-apiserver', () => {
   /** A fresh namespace per test, so no test sees another's objects. */
   async function namespace(name: string): Promise<string> {
     await ok('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    namespaces.push(name);
     return name;
   }
 

@@ -45,8 +45,8 @@ describe('a run next to another fixture (a stack\'s) on the same controllers', (
     await runGateway?.stop();
     await mock?.close();
     await cliAwait('delete', '--fixture', STACK);
-    cluster.close();
-    fs.rmSync(out, { recursive: true, force: true });
+    cluster?.close();
+    if (out) fs.rmSync(out, { recursive: true, force: true });
   });
 
   const bench = (id: string, namespace: string, url: string) =>
